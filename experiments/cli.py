@@ -1,0 +1,43 @@
+"""The ``symile-lab`` command line: one subcommand per figure, table or claim.
+
+Each subcommand lives in its own module under ``experiments/`` exposing
+``add_arguments(parser)`` and ``run(args)``; this file only dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: subcommand name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symile-lab",
+        description="Regenerate the figures, tables and claims of the symile-lab toolkit.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        sp = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.add_arguments(sp)
+        sp.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``symile-lab`` / ``python -m experiments``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        args._run(args)
+    except ValueError as err:  # bad user input: a clear message, no traceback
+        parser.exit(2, f"symile-lab {args.command}: error: {err}\n")
+    return 0
