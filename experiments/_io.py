@@ -76,7 +76,9 @@ def save_figure(fig, out: str | os.PathLike, stem: str) -> list[Path]:
     paths = []
     for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None})):
         target = out / f"{stem}.{ext}"
-        atomic_write(target, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=150, metadata=meta))
+        atomic_write(
+            target, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
+        )
         paths.append(target)
     return paths
 
