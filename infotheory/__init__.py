@@ -2,10 +2,44 @@
 
 Import rule: ``infotheory`` imports only numpy and scipy (matplotlib lazily, in
 ``infotheory.plot``). Nothing in this package imports ``generators``,
-``symile_min`` or ``experiments``.
+``symile_min`` or ``experiments``; hypothesis is imported only by the opt-in
+``infotheory.strategies`` module.
 
 All measures return plain floats in **bits** by default; pass ``base=`` to change
-the unit (``base=np.e`` for nats).
+the unit (``base=np.e`` for nats). A joint pmf is a dense array with one axis per
+variable or a :class:`SparsePMF` (non-zero outcome rows and their probabilities).
 """
 
-__all__: list[str] = []
+from infotheory._validation import validate_pmf
+from infotheory.measures import (
+    co_information,
+    conditional,
+    conditional_mutual_information,
+    dual_total_correlation,
+    entropy,
+    interaction_information,
+    kl_divergence,
+    marginal,
+    mutual_information,
+    o_information,
+    s_information,
+    total_correlation,
+)
+from infotheory.sparse import SparsePMF
+
+__all__ = [
+    "SparsePMF",
+    "validate_pmf",
+    "entropy",
+    "mutual_information",
+    "conditional_mutual_information",
+    "total_correlation",
+    "dual_total_correlation",
+    "o_information",
+    "s_information",
+    "co_information",
+    "interaction_information",
+    "kl_divergence",
+    "marginal",
+    "conditional",
+]

@@ -1,0 +1,80 @@
+"""Small helpers shared by the generators: seeds, argument checks and logarithms in a chosen base."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["as_generator", "check_n", "check_probability", "check_base", "xlogx", "binary_entropy"]
+
+
+def as_generator(rng) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else a new Generator seeded with the int ``rng``.
+
+    A Generator passed in is used (and advanced) as is, so successive calls draw fresh numbers;
+    an int seed always gives the same numbers.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng seed must be a non-negative int, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {rng!r}")
+
+
+def check_n(n) -> int:
+    """Validate a sample size: a non-negative int (``ValueError`` naming the bad value)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    return int(n)
+
+
+def check_int(name: str, value, *, low: int, high: int | None = None) -> int:
+    """Validate an int parameter in ``[low, high]`` (``ValueError`` naming the bad value)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return int(value)
+
+
+def check_probability(name: str, value, *, include_one: bool = True) -> float:
+    """Validate a probability in ``[0, 1]`` (or ``[0, 1)`` with ``include_one=False``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number in [0, 1{']' if include_one else ')'}, got {value!r}")
+    value = float(value)
+    ok = 0.0 <= value <= 1.0 if include_one else 0.0 <= value < 1.0
+    if not ok:  # also catches nan
+        raise ValueError(f"{name} must be in [0, 1{']' if include_one else ')'}, got {value!r}")
+    return value
+
+
+def check_base(base) -> float:
+    """Validate a logarithm base: a finite real number > 0 and != 1."""
+    if isinstance(base, bool) or not isinstance(base, numbers.Real):
+        raise ValueError(f"base must be a real number > 0 and != 1, got {base!r}")
+    base = float(base)
+    if not (math.isfinite(base) and base > 0 and base != 1):
+        raise ValueError(f"base must be a real number > 0 and != 1, got {base!r}")
+    return base
+
+
+def xlogx(x) -> np.ndarray:
+    """Elementwise ``x * ln(x)`` in nats with the convention ``0 * log 0 = 0``."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    pos = x > 0
+    out[pos] = x[pos] * np.log(x[pos])
+    return out
+
+
+def binary_entropy(p) -> np.ndarray:
+    """Binary entropy ``h(p) = -p ln p - (1-p) ln(1-p)`` in **nats**, elementwise, ``h(0) = h(1) = 0``."""
+    p = np.asarray(p, dtype=np.float64)
+    return -(xlogx(p) + xlogx(1.0 - p))

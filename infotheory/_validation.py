@@ -1,0 +1,140 @@
+"""Input checks shared by the measures: pmfs, axes and groups of axes.
+
+Every check raises ``ValueError`` (or ``TypeError`` for a wrong kind of object) whose
+message names the offending value, so that no numpy ``IndexError`` ever escapes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = ["validate_pmf", "check_probabilities", "normalize_axes", "normalize_groups", "check_disjoint"]
+
+#: default absolute tolerance on ``|sum(p) - 1|``
+DEFAULT_ATOL = 1e-9
+
+
+def _sum_tolerance(atol: float, n_terms: int) -> float:
+    # Summing n float64 numbers can be off by about n * eps (pairwise summation does far better),
+    # so large arrays get a proportionally looser check on top of ``atol``.
+    return atol + n_terms * np.finfo(np.float64).eps
+
+
+def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) -> np.ndarray:
+    """Float64 copy-free view of ``values`` after checking it is a finite, non-negative, normalised array."""
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); a pmf needs at least one cell")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = arr[~finite].flat[0]
+        raise ValueError(f"{name} contains a non-finite probability ({bad}); every entry must be finite")
+    if (arr < 0).any():
+        bad = arr[arr < 0].flat[0]
+        raise ValueError(f"{name} contains a negative probability ({bad!r}); every entry must be >= 0")
+    total = float(arr.sum())
+    if abs(total - 1.0) > _sum_tolerance(atol, arr.size):
+        raise ValueError(
+            f"{name} sums to {total!r}, not 1 (tolerance atol + size * eps = "
+            f"{_sum_tolerance(atol, arr.size):.3g}); normalise it first"
+        )
+    return arr
+
+
+def validate_pmf(p, *, atol: float = DEFAULT_ATOL, name: str = "p") -> np.ndarray:
+    """Check a dense joint pmf and return it as a float64 array.
+
+    A joint pmf is an array with one axis per variable and non-negative entries summing to one.
+    The sum may differ from one by at most ``atol + p.size * eps`` (``eps`` = float64 machine
+    epsilon, about 2.2e-16), which allows for rounding when the pmf was computed.
+
+    Parameters
+    ----------
+    p : array_like
+        Joint pmf, at least one-dimensional, integer or floating dtype.
+    atol : float
+        Absolute tolerance on ``|sum(p) - 1|``.
+    name : str
+        How error messages call the argument.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``p`` as float64 (no copy when it already is).
+
+    Raises
+    ------
+    TypeError
+        If ``p`` is not numeric.
+    ValueError
+        If ``p`` is 0-dimensional or empty, has a NaN, infinite or negative entry, or does not sum to one.
+
+    Examples
+    --------
+    >>> validate_pmf([0.5, 0.5]).dtype
+    dtype('float64')
+    >>> validate_pmf([0.5, 0.6])
+    Traceback (most recent call last):
+    ...
+    ValueError: p sums to 1.1, not 1 (tolerance atol + size * eps = 1e-09); normalise it first
+    """
+    arr = np.asarray(p)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have one axis per variable, got a 0-dimensional value {arr!r}")
+    return check_probabilities(arr, name=name, atol=atol)
+
+
+def _as_axis(axis, n_vars: int, *, name: str) -> int:
+    if isinstance(axis, bool | np.bool_) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
+    ax = int(axis)
+    if not -n_vars <= ax < n_vars:
+        raise ValueError(f"axis {ax} in {name} is out of range for a pmf with {n_vars} variables")
+    return ax % n_vars
+
+
+def normalize_axes(axes, n_vars: int, *, name: str, allow_empty: bool = True) -> tuple[int, ...]:
+    """``axes`` (an int or an iterable of ints, negatives allowed) as a tuple of distinct axes in [0, n_vars)."""
+    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool | np.bool_):
+        items: Iterable = (axes,)
+    elif isinstance(axes, Iterable) and not isinstance(axes, str | bytes):
+        items = tuple(axes)
+    else:
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {axes!r}")
+    out = tuple(_as_axis(a, n_vars, name=name) for a in items)
+    if len(set(out)) != len(out):
+        dup = next(a for a in out if out.count(a) > 1)
+        raise ValueError(f"axis {dup} is repeated in {name}={axes!r}")
+    if not out and not allow_empty:
+        raise ValueError(f"{name} must name at least one axis, got {axes!r}")
+    return out
+
+
+def normalize_groups(groups, n_vars: int, *, exclude: tuple[int, ...] = (), name: str = "groups"):
+    """``groups`` as a tuple of axis tuples; ``None`` means every axis not in ``exclude`` on its own."""
+    if groups is None:
+        return tuple((a,) for a in range(n_vars) if a not in exclude)
+    if isinstance(groups, numbers.Integral) or not isinstance(groups, Iterable):
+        raise TypeError(f"{name} must be a sequence of axes or tuples of axes, got {groups!r}")
+    out = tuple(normalize_axes(g, n_vars, name=name, allow_empty=False) for g in groups)
+    if not out:
+        raise ValueError(f"{name} must hold at least one group, got {groups!r}")
+    return out
+
+
+def check_disjoint(**named: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` naming the first axis that appears in two of the named axis tuples."""
+    seen: dict[int, str] = {}
+    for label, axes in named.items():
+        for a in axes:
+            if a in seen:
+                raise ValueError(f"axis {a} appears in both {seen[a]} and {label}; they must be disjoint")
+            seen[a] = label

@@ -1,0 +1,117 @@
+"""GaussianTC: TC against analytic references and Monte Carlo, design helper, transforms, validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from generators import GaussianTC
+
+
+@pytest.mark.parametrize("rho", [-0.9, -0.3, 0.0, 0.5, 0.99])
+def test_two_scalar_blocks_have_tc_minus_half_log_one_minus_rho_squared(rho):
+    g = GaussianTC(dims=(1, 1), correlation=rho)
+    assert g.total_correlation(base=math.e) == pytest.approx(-0.5 * math.log(1 - rho**2), abs=1e-12)
+    assert g.mutual_information(0, 1) == pytest.approx(g.total_correlation(), abs=1e-12)
+
+
+@pytest.mark.parametrize("dims", [(2, 3), (4, 4), (1, 5)])
+def test_two_block_tc_equals_canonical_correlation_formula(dims):
+    rng = np.random.default_rng(0)
+    D = sum(dims)
+    A = rng.standard_normal((D, D))
+    cov = A @ A.T + D * np.eye(D)
+    R = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))  # a full correlation matrix, within-block too
+    g = GaussianTC(dims=dims, correlation=R)
+    d0 = dims[0]
+    R11, R22, R12 = R[:d0, :d0], R[d0:, d0:], R[:d0, d0:]
+
+    def inv_sqrt(M):
+        w, V = np.linalg.eigh(M)
+        return V @ np.diag(w**-0.5) @ V.T
+
+    canon = np.linalg.svd(inv_sqrt(R11) @ R12 @ inv_sqrt(R22), compute_uv=False)
+    assert g.total_correlation(base=math.e) == pytest.approx(-0.5 * np.log1p(-(canon**2)).sum(), abs=1e-10)
+
+
+@pytest.mark.parametrize("dims", [(1, 1, 1), (2, 2, 2), (3, 1, 2)])
+def test_scalar_design_tc_is_minus_half_log_det(dims):
+    g = GaussianTC(dims=dims, correlation=0.4)
+    assert g.total_correlation(base=math.e) == pytest.approx(
+        -0.5 * np.linalg.slogdet(g.correlation_matrix)[1]
+    )
+
+
+def test_monte_carlo_plug_in_estimate_agrees_with_the_truth():
+    g = GaussianTC(dims=(2, 2, 2), correlation=0.5)
+    x = np.concatenate(list(g.sample(100_000, rng=0).values()), axis=1)  # (n, 6)
+    C = np.corrcoef(x, rowvar=False)
+    blocks = [slice(0, 2), slice(2, 4), slice(4, 6)]
+    tc_hat = (
+        0.5 * (sum(np.linalg.slogdet(C[b, b])[1] for b in blocks) - np.linalg.slogdet(C)[1]) / math.log(2)
+    )
+    assert tc_hat == pytest.approx(g.total_correlation(), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("dims", "tc", "base"), [((1, 1), 0.5, 2), ((4, 4, 4), 3.0, 2), ((2, 5), 1.0, math.e)]
+)
+def test_from_total_correlation_hits_the_target(dims, tc, base):
+    g = GaussianTC.from_total_correlation(dims, tc, base=base)
+    assert g.total_correlation(base=base) == pytest.approx(tc, abs=1e-9)
+    assert 0 <= g.rho < 1
+
+
+def test_from_total_correlation_of_zero_is_independence():
+    assert GaussianTC.rho_for_total_correlation((3, 3), 0.0) == 0.0
+
+
+def test_transforms_act_on_the_same_latent_sample():
+    plain = GaussianTC(dims=(2, 1, 3), correlation=0.3)
+    warped = GaussianTC(dims=(2, 1, 3), correlation=0.3, transforms=("cube", None, "tanh-affine"))
+    a, b = plain.sample(100, rng=5), warped.sample(100, rng=5)
+    np.testing.assert_allclose(b["x0"], a["x0"] ** 3)
+    np.testing.assert_array_equal(b["x1"], a["x1"])
+    np.testing.assert_allclose(b["x2"], np.tanh(a["x2"]) + 0.1 * a["x2"])
+    np.testing.assert_allclose(np.cbrt(b["x0"]), a["x0"])  # invertible: the latent is recoverable
+    assert warped.total_correlation() == plain.total_correlation()
+
+
+def test_callable_transform_is_applied():
+    g = GaussianTC(dims=(1, 1), correlation=0.2, transforms=(lambda x: 2 * x + 1, None))
+    ref = GaussianTC(dims=(1, 1), correlation=0.2).sample(10, rng=0)
+    np.testing.assert_allclose(g.sample(10, rng=0)["x0"], 2 * ref["x0"] + 1)
+
+
+def test_same_seed_same_samples_and_shapes():
+    g = GaussianTC(dims=(2, 3), correlation=0.1)
+    s1, s2 = g.sample(7, rng=1), g.sample(7, rng=1)
+    assert s1["x0"].shape == (7, 2) and s1["x1"].shape == (7, 3)
+    np.testing.assert_array_equal(s1["x1"], s2["x1"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dims": (1,), "correlation": 0.1}, "at least 2 blocks"),
+        ({"dims": (0, 2), "correlation": 0.1}, "positive ints"),
+        ({"dims": (1, 1), "correlation": 1.0}, r"in \(-1, 1\)"),
+        ({"dims": (1, 1, 1), "correlation": -0.6}, "positive definite"),
+        ({"dims": (1, 1), "correlation": [[1.0, 0.5], [0.4, 1.0]]}, "symmetric"),
+        ({"dims": (1, 1), "correlation": [[2.0, 0.5], [0.5, 1.0]]}, "unit diagonal"),
+        ({"dims": (1, 2), "correlation": np.eye(2)}, "shape"),
+        ({"dims": (1, 1), "correlation": 0.1, "transforms": ("square", None)}, "unknown transform"),
+        ({"dims": (1, 1), "correlation": 0.1, "transforms": (None,)}, "one entry per block"),
+    ],
+)
+def test_invalid_parameters_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GaussianTC(**kwargs)
+
+
+@pytest.mark.parametrize("tc", [-0.1, float("nan"), 1e6])
+def test_unreachable_or_invalid_target_tc_raises(tc):
+    with pytest.raises(ValueError, match="tc"):
+        GaussianTC.rho_for_total_correlation((1, 1), tc)

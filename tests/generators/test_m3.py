@@ -1,0 +1,118 @@
+"""SyntheticM3: exact accuracies by brute-force enumeration, encodings, sampling, validation."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from generators import SyntheticM3
+
+
+def _brute_force(w: int, K: int, eps: float, *, use_audio: bool = True) -> tuple[float, float]:
+    """E[max posterior] and E[posterior entropy] (nats) of the class, enumerating the generative model."""
+    joint: dict[tuple, np.ndarray] = {}
+    for L, words in itertools.product(range(w), itertools.product(range(K), repeat=w)):
+        y = words[L]  # the word in the spoken language is the class; the rest are uniform distractors
+        p_lw = 1.0 / w / K**w
+        for alpha in range(w) if use_audio else [None]:
+            p_alpha = ((1 - eps) * (alpha == L) + eps / w) if use_audio else 1.0
+            key = (words, alpha)
+            joint.setdefault(key, np.zeros(K))[y] += p_lw * p_alpha
+    acc = sum(v.max() for v in joint.values())
+    ent = 0.0
+    for v in joint.values():
+        post = v[v > 0] / v.sum()
+        ent -= v.sum() * float((post * np.log(post)).sum())
+    return acc, ent
+
+
+@pytest.mark.parametrize(("w", "K", "eps"), [(1, 3, 0.2), (2, 2, 0.0), (2, 5, 0.3), (3, 3, 0.5), (4, 2, 0.9)])
+def test_bayes_accuracy_and_information_equal_brute_force_enumeration(w, K, eps):
+    m3 = SyntheticM3(w=w, n_classes=K, audio_noise=eps)
+    acc, ent = _brute_force(w, K, eps)
+    assert m3.bayes_accuracy() == pytest.approx(acc, abs=1e-12)
+    info = m3.info_table(base=math.e)
+    assert info["I(Y;text,audio)"] == pytest.approx(math.log(K) - ent, abs=1e-12)
+
+
+@pytest.mark.parametrize(("w", "K"), [(1, 3), (2, 2), (2, 5), (3, 4), (5, 2)])
+def test_pairwise_accuracy_and_text_information_equal_brute_force(w, K):
+    m3 = SyntheticM3(w=w, n_classes=K)
+    acc, ent = _brute_force(w, K, 0.0, use_audio=False)
+    assert m3.pairwise_accuracy() == pytest.approx(acc, abs=1e-12)
+    assert m3.info_table(base=math.e)["I(Y;text)"] == pytest.approx(math.log(K) - ent, abs=1e-12)
+
+
+@pytest.mark.parametrize("K", [2, 10, 1000])
+def test_known_values_for_two_languages(K):
+    m3 = SyntheticM3(w=2, n_classes=K)
+    assert m3.bayes_accuracy() == 1.0
+    assert m3.pairwise_accuracy() == pytest.approx((1 + 1 / K) / 2)
+    assert m3.uniform_word_accuracy() == pytest.approx(0.5 + 0.5 / K)
+    assert m3.chance_accuracy() == 1 / K
+    assert m3.info_table()["I(Y;text,audio)"] == pytest.approx(math.log2(K))
+    assert m3.info_table()["I(Y;audio)"] == 0.0
+
+
+@pytest.mark.parametrize(("w", "K", "eps"), [(2, 10, 0.0), (3, 5, 0.4), (10, 20, 0.0)])
+def test_predictors_on_samples_reach_the_exact_accuracies(w, K, eps):
+    m3 = SyntheticM3(w=w, n_classes=K, audio_noise=eps)
+    n = 40_000
+    s = m3.sample(n, rng=11)
+    for predicted, exact in [
+        (m3.bayes_predict(s["text"], s["audio"]), m3.bayes_accuracy()),
+        (m3.pairwise_predict(s["text"]), m3.pairwise_accuracy()),
+    ]:
+        se = math.sqrt(max(exact * (1 - exact), 1e-12) / n)
+        assert abs((predicted == s["label"]).mean() - exact) < 5 * se + 1e-12
+
+
+def test_sample_encodings_are_documented_one_hots():
+    w, K, n = 3, 4, 500
+    s = SyntheticM3(w=w, n_classes=K).sample(n, rng=0)
+    assert s["text"].shape == (n, w * K) and s["text"].dtype == np.float32
+    blocks = s["text"].reshape(n, w, K)
+    np.testing.assert_array_equal(blocks.sum(-1), 1.0)
+    np.testing.assert_array_equal(blocks.argmax(-1), s["words"])
+    np.testing.assert_array_equal(s["words"][np.arange(n), s["language"]], s["label"])
+    np.testing.assert_array_equal(s["audio"].argmax(1), s["language"])  # noise-free audio
+    np.testing.assert_array_equal(s["image"].argmax(1), s["label"])  # noise-free image
+    assert s["language"].dtype == np.int64 and s["label"].dtype == np.int64
+
+
+def test_noise_changes_only_the_noisy_views_for_a_given_seed():
+    clean = SyntheticM3(w=3, n_classes=5).sample(2000, rng=4)
+    noisy = SyntheticM3(w=3, n_classes=5, audio_noise=0.5, image_noise=0.5).sample(2000, rng=4)
+    for key in ("text", "language", "label", "words"):
+        np.testing.assert_array_equal(clean[key], noisy[key])
+    wrong_audio = (noisy["audio"].argmax(1) != noisy["language"]).mean()
+    assert abs(wrong_audio - 0.5 * (1 - 1 / 3)) < 0.04
+
+
+def test_same_seed_same_samples():
+    a, b = SyntheticM3().sample(20, rng=9), SyntheticM3().sample(20, rng=9)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"w": 0}, "w must be"),
+        ({"n_classes": 1}, "n_classes must be"),
+        ({"audio_noise": 1.0}, "audio_noise"),
+        ({"image_noise": -0.1}, "image_noise"),
+    ],
+)
+def test_invalid_parameters_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SyntheticM3(**kwargs)
+
+
+def test_predictors_check_input_shapes():
+    m3 = SyntheticM3(w=2, n_classes=3)
+    with pytest.raises(ValueError, match="text must have shape"):
+        m3.pairwise_predict(np.zeros((4, 5)))
