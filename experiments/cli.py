@@ -15,6 +15,10 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
+    "idiagram": (
+        "experiments.idiagram",
+        "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",
+    ),
     "table1": (
         "experiments.table1",
         "write Table 1: the disease/temperature joint, its minimal sufficient statistic and PMI vs Bayes",
