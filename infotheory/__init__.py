@@ -11,6 +11,7 @@ variable or a :class:`SparsePMF` (non-zero outcome rows and their probabilities)
 """
 
 from infotheory._validation import validate_pmf
+from infotheory.estimators import ESTIMABLE_MEASURES, bootstrap_ci, empirical_pmf, plugin_estimate
 from infotheory.measures import (
     co_information,
     conditional,
@@ -42,4 +43,8 @@ __all__ = [
     "kl_divergence",
     "marginal",
     "conditional",
+    "empirical_pmf",
+    "plugin_estimate",
+    "bootstrap_ci",
+    "ESTIMABLE_MEASURES",
 ]

@@ -33,14 +33,17 @@ def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) 
     arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); a pmf needs at least one cell")
-    finite = np.isfinite(arr)
-    if not finite.all():
-        bad = arr[~finite].flat[0]
-        raise ValueError(f"{name} contains a non-finite probability ({bad}); every entry must be finite")
-    if (arr < 0).any():
-        bad = arr[arr < 0].flat[0]
-        raise ValueError(f"{name} contains a negative probability ({bad!r}); every entry must be >= 0")
     total = float(arr.sum())
+    if np.isfinite(total) and arr.min() >= 0:  # fast path: a finite sum and no negative entry (NaN fails >=)
+        finite = None
+    else:
+        finite = np.isfinite(arr)
+    if finite is not None and not finite.all():
+        bad = float(arr[~finite].flat[0])
+        raise ValueError(f"{name} contains a non-finite probability ({bad}); every entry must be finite")
+    if finite is not None and (arr < 0).any():
+        bad = float(arr[arr < 0].flat[0])
+        raise ValueError(f"{name} contains a negative probability ({bad!r}); every entry must be >= 0")
     if abs(total - 1.0) > _sum_tolerance(atol, arr.size):
         raise ValueError(
             f"{name} sums to {total!r}, not 1 (tolerance atol + size * eps = "
@@ -93,7 +96,8 @@ def validate_pmf(p, *, atol: float = DEFAULT_ATOL, name: str = "p") -> np.ndarra
 
 
 def _as_axis(axis, n_vars: int, *, name: str) -> int:
-    if isinstance(axis, bool | np.bool_) or not isinstance(axis, numbers.Integral):
+    exotic = type(axis) is not int  # fast path for plain ints; bools are rejected although they are ints
+    if exotic and (isinstance(axis, bool | np.bool_) or not isinstance(axis, numbers.Integral)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
     ax = int(axis)
     if not -n_vars <= ax < n_vars:
@@ -102,8 +106,8 @@ def _as_axis(axis, n_vars: int, *, name: str) -> int:
 
 
 def normalize_axes(axes, n_vars: int, *, name: str, allow_empty: bool = True) -> tuple[int, ...]:
-    """``axes`` (an int or an iterable of ints, negatives allowed) as a tuple of distinct axes in [0, n_vars)."""
-    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool | np.bool_):
+    """``axes`` (an int or iterable of ints, negatives allowed) as a tuple of distinct axes in [0, n_vars)."""
+    if type(axes) is int or (isinstance(axes, numbers.Integral) and not isinstance(axes, bool | np.bool_)):
         items: Iterable = (axes,)
     elif isinstance(axes, Iterable) and not isinstance(axes, str | bytes):
         items = tuple(axes)

@@ -49,14 +49,18 @@ def _log_base(base) -> float:
     return math.log(b)
 
 
-def _snap(value_nats: float, scale_nats: float, log_base: float) -> float:
+def _snap(value_nats, scale_nats, log_base: float):
     # Entropies of different marginals carry rounding errors of a few ulps of the largest one, so a
     # combination that is exactly 0 in theory (I(X;Y) on XOR) comes out as +-1e-16. Snap |x| below
     # 1e-12 * max(1, largest entropy term) to 0.0. The snap is symmetric and tiny, so it never turns
     # a real negative value (a co-information, a Miller–Madow corrected estimate) into 0 or positive.
-    if abs(value_nats) <= _SNAP_RTOL * max(1.0, abs(scale_nats)):
-        return 0.0
-    return value_nats / log_base
+    if np.ndim(value_nats) == 0:
+        if abs(value_nats) <= _SNAP_RTOL * max(1.0, abs(float(scale_nats))):
+            return 0.0
+        return float(value_nats) / log_base
+    # arrays arise only from the private batched table of bootstrap replicates (one value per replicate)
+    tol = _SNAP_RTOL * np.maximum(1.0, np.abs(scale_nats))
+    return np.where(np.abs(value_nats) <= tol, 0.0, value_nats / log_base)
 
 
 def _conditioned(H: EntropyTable, z: tuple[int, ...]):
@@ -110,7 +114,10 @@ def entropy(p, x=None, *, given=(), base=2) -> float:
     """
     H = as_table(p)
     z = normalize_axes(given, H.n_vars, name="given")
-    x = tuple(a for a in range(H.n_vars) if a not in z) if x is None else normalize_axes(x, H.n_vars, name="x")
+    if x is None:
+        x = tuple(a for a in range(H.n_vars) if a not in z)
+    else:
+        x = normalize_axes(x, H.n_vars, name="x")
     check_disjoint(x=x, given=z)
     log_base = _log_base(base)
     H_xz, H_z = H(x + z), H(z)
@@ -484,7 +491,7 @@ def kl_divergence(p, q, *, base=2) -> float:
     if (q_x == 0).any():
         return math.inf  # p(x) > 0 = q(x): p is not absolutely continuous with respect to q
     # log p - log q rather than log(p / q): the ratio of two tiny probabilities can overflow
-    D = float(np.dot(p_x, np.log(p_x) - np.log(q_x)))
+    D = float(np.einsum("i,i->", p_x, np.log(p_x) - np.log(q_x)))
     return _snap(D, 1.0, log_base)
 
 

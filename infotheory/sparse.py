@@ -7,11 +7,13 @@ measure in :mod:`infotheory` accepts it wherever it accepts a dense array.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from infotheory._validation import DEFAULT_ATOL, check_probabilities
 
-__all__ = ["SparsePMF", "group_sum", "mixed_radix_key"]
+__all__ = ["SparsePMF", "group_sum", "sum_by_key", "mixed_radix_key"]
 
 #: largest product of alphabet sizes that is encoded into one int64 key (leaves headroom below 2^63)
 _MAX_KEY_RANGE = 2**62
@@ -24,11 +26,13 @@ def mixed_radix_key(columns: np.ndarray, sizes) -> np.ndarray | None:
     groups rows with a lexicographic sort instead).
     """
     sizes = [int(s) for s in sizes]
-    if int(np.prod(sizes, dtype=object)) > _MAX_KEY_RANGE:  # exact product: Python ints never overflow
+    if math.prod(sizes) > _MAX_KEY_RANGE:  # exact product: Python ints never overflow
         return None
-    key = np.zeros(columns.shape[0], dtype=np.int64)
-    for j, size in enumerate(sizes):
-        key *= size
+    if len(sizes) == 1:
+        return columns[:, 0].astype(np.int64, copy=False)
+    key = columns[:, 0].astype(np.int64)  # a copy: the loop below works in place
+    for j in range(1, len(sizes)):
+        key *= sizes[j]
         key += columns[:, j]
     return key
 
@@ -47,11 +51,11 @@ def group_sum(columns: np.ndarray, sizes, weights: np.ndarray, *, return_outcome
         return (total, np.zeros((1, 0), dtype=np.int64)) if return_outcomes else total
     key = mixed_radix_key(columns, sizes)
     if key is not None:
-        key_range = int(np.prod([int(s) for s in sizes], dtype=object))
+        key_range = math.prod(int(s) for s in sizes)
+        if not return_outcomes:
+            return sum_by_key(key, key_range, weights)
         if key_range <= max(4 * n_rows, 2**22):
             sums = np.bincount(key, weights=weights, minlength=key_range)
-            if not return_outcomes:
-                return sums[sums > 0]
             cells = np.flatnonzero(sums)
             outcomes = np.stack(np.unravel_index(cells, tuple(int(s) for s in sizes)), axis=1)
             return sums[cells], outcomes.astype(np.int64, copy=False)
@@ -67,6 +71,22 @@ def group_sum(columns: np.ndarray, sizes, weights: np.ndarray, *, return_outcome
         return sums[sums > 0]
     keep = sums > 0
     return sums[keep], columns[order[starts[keep]]]
+
+
+def sum_by_key(key: np.ndarray, key_range: int, weights: np.ndarray) -> np.ndarray:
+    """Non-zero sums of ``weights`` over equal values of ``key`` (int64 in ``[0, key_range)``), any order.
+
+    A small range (at most ``max(4 K, 2^22)``) is grouped with ``np.bincount`` in O(K + range),
+    a larger one with a sort.
+    """
+    if key_range <= max(4 * key.shape[0], 2**22):
+        sums = np.bincount(key, weights=weights, minlength=key_range)
+    else:
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        sums = np.add.reduceat(weights[order], starts)
+    return sums[sums > 0]
 
 
 class SparsePMF:
@@ -130,7 +150,9 @@ class SparsePMF:
         else:
             sizes = tuple(int(s) for s in np.atleast_1d(shape))
             if len(sizes) != rows.shape[1]:
-                raise ValueError(f"shape {tuple(shape)} has {len(sizes)} entries for {rows.shape[1]} variables")
+                raise ValueError(
+                    f"shape {tuple(shape)} has {len(sizes)} entries for {rows.shape[1]} variables"
+                )
             for j, (size, needed) in enumerate(zip(sizes, observed)):
                 if size < needed:
                     raise ValueError(f"shape[{j}]={size} is too small: outcomes hold code {int(needed) - 1}")
@@ -142,7 +164,7 @@ class SparsePMF:
             pass  # already sorted and distinct: the common case for generated joints, O(K) to check
         else:
             weights, rows = group_sum(rows, sizes, weights, return_outcomes=True)
-        self.outcomes = rows
+        self.outcomes = np.asfortranarray(rows)  # column-major: marginals read whole columns
         self.probs = weights
         self.shape = sizes
 
