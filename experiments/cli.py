@@ -15,6 +15,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
+    "benchmark": ("experiments.benchmark", "time infotheory against dit and infomeasure (speed ratios)"),
     "idiagram": (
         "experiments.idiagram",
         "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",

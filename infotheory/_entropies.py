@@ -17,12 +17,15 @@ from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key, sum_by_key
 __all__ = ["EntropyTable", "BatchEntropyTable", "entropy_nats", "as_table"]
 
 
-def entropy_nats(probs: np.ndarray) -> float:
-    """Shannon entropy ``-sum p log p`` in nats of an array of probabilities, with 0 log 0 = 0."""
+def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
+    """Shannon entropy ``-sum p log p`` in nats of an array of probabilities, with 0 log 0 = 0.
+
+    ``all_positive=True`` promises that ``probs`` has no zero (sparse marginals), skipping the selection.
+    """
     # 0 log 0 = 0: only the positive cells enter the sum (no log(0), no NaN, no warning). Tiny positive
     # probabilities (1e-300, even subnormals) have a finite log and are kept. Selecting the positive cells
     # first also skips the log of the many empty cells of a sparse-ish dense marginal.
-    positive = probs[probs > 0]
+    positive = probs.ravel() if all_positive else probs[probs > 0]
     # einsum, not np.dot: a BLAS dot call can cost milliseconds of thread start-up on small arrays
     return -float(np.einsum("i,i->", positive, np.log(positive)))
 
@@ -56,7 +59,7 @@ class EntropyTable:
         if key not in self._entropies:
             dense = isinstance(self.pmf, np.ndarray)
             probs = self._dense_marginal(key) if dense else self._sparse_marginal(key)
-            h = entropy_nats(probs)
+            h = entropy_nats(probs, all_positive=not dense)  # sparse marginals hold only positive sums
             if self.n_samples is not None:
                 m_cells = int(np.count_nonzero(probs))
                 h += (m_cells - 1) / (2.0 * self.n_samples)  # Miller–Madow, per entropy term

@@ -213,3 +213,18 @@ def test_bootstrap_of_a_given_measure_in_nats():
     np.testing.assert_allclose(
         [est_nats, low_nats, high_nats], np.array([est_bits, low_bits, high_bits]) * math.log(2)
     )
+
+
+def test_alphabets_beyond_int64_keys_are_estimated_like_their_relabelled_codes():
+    """Five variables with codes up to 60000: the alphabet product (~8e23) exceeds an int64 key."""
+    small = _sample_rows(TRUE_PMF, 300, seed=13)  # (300, 3) codes in 0..3
+    wide = np.concatenate([small * 20_000, small[:, :2] * 15_000], axis=1)  # 5 variables, 2 copies
+    relabelled = np.concatenate([small, small[:, :2]], axis=1)
+    assert isinstance(it.empirical_pmf(wide), it.SparsePMF)
+    for correction in (None, "miller_madow"):
+        assert it.plugin_estimate(it.total_correlation, wide, correction=correction) == pytest.approx(
+            it.plugin_estimate(it.total_correlation, relabelled, correction=correction), abs=1e-12
+        )
+    assert it.bootstrap_ci(it.co_information, wide, n_boot=50, seed=2) == pytest.approx(
+        it.bootstrap_ci(it.co_information, relabelled, n_boot=50, seed=2), abs=1e-12
+    )
