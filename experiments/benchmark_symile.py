@@ -43,8 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _case(impl: str, n: int, m: int, d: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CASE, impl, str(n), str(m), str(d)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _CASE, impl, str(n), str(m), str(d)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -54,23 +58,36 @@ def run(args: argparse.Namespace) -> list[dict]:
         raise ValueError(f"need m >= 2 and d >= 1, got m={args.m}, d={args.d}")
     sizes = [128, 256] if args.quick else [128, 256, 512, 1024]
     rows = []
-    print(f"{'N':>5} {'chunked s':>10} {'chunked MiB':>12} {'material s':>11} {'material MiB':>13} "
-          f"{'time ratio':>10} {'mem ratio':>10}")
+    print(
+        f"{'N':>5} {'chunked s':>10} {'chunked MiB':>12} {'material s':>11} {'material MiB':>13} "
+        f"{'time ratio':>10} {'mem ratio':>10}"
+    )
     for n in sizes:
         chunked = _case("chunked", n, args.m, args.d)
         logits_gib = 4 * n**args.m / 2**30  # float32 logits of one anchor
-        row = {"n": n, "chunked_s": chunked["seconds"], "chunked_mib": chunked["extra_mib"],
-               "material_logits_gib_per_anchor": logits_gib}
+        row = {
+            "n": n,
+            "chunked_s": chunked["seconds"],
+            "chunked_mib": chunked["extra_mib"],
+            "material_logits_gib_per_anchor": logits_gib,
+        }
         if 3 * logits_gib <= args.max_gib:  # logits + their softmax + gradient live at once
             mat = _case("materialised", n, args.m, args.d)
-            row.update(material_s=mat["seconds"], material_mib=mat["extra_mib"],
-                       loss_diff=abs(mat["loss"] - chunked["loss"]))
-            print(f"{n:>5} {chunked['seconds']:>10.3f} {chunked['extra_mib']:>12.1f} {mat['seconds']:>11.3f} "
-                  f"{mat['extra_mib']:>13.1f} {mat['seconds'] / chunked['seconds']:>10.2f} "
-                  f"{mat['extra_mib'] / max(chunked['extra_mib'], 1e-9):>10.1f}")
+            row.update(
+                material_s=mat["seconds"],
+                material_mib=mat["extra_mib"],
+                loss_diff=abs(mat["loss"] - chunked["loss"]),
+            )
+            print(
+                f"{n:>5} {chunked['seconds']:>10.3f} {chunked['extra_mib']:>12.1f} {mat['seconds']:>11.3f} "
+                f"{mat['extra_mib']:>13.1f} {mat['seconds'] / chunked['seconds']:>10.2f} "
+                f"{mat['extra_mib'] / max(chunked['extra_mib'], 1e-9):>10.1f}"
+            )
         else:
-            print(f"{n:>5} {chunked['seconds']:>10.3f} {chunked['extra_mib']:>12.1f} "
-                  f"{'skipped':>11} {f'~{3 * logits_gib:.1f} GiB':>13} (materialised would exceed --max-gib)")
+            print(
+                f"{n:>5} {chunked['seconds']:>10.3f} {chunked['extra_mib']:>12.1f} "
+                f"{'skipped':>11} {f'~{3 * logits_gib:.1f} GiB':>13} (materialised would exceed --max-gib)"
+            )
         rows.append(row)
     return rows
 

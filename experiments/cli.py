@@ -16,6 +16,10 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
     "benchmark": ("experiments.benchmark", "time infotheory against dit and infomeasure (speed ratios)"),
+    "benchmark-symile": (
+        "experiments.benchmark_symile",
+        "time and peak memory of the chunked all-combinations Symile loss vs materialised logits",
+    ),
     "idiagram": (
         "experiments.idiagram",
         "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",

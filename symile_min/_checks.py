@@ -1,4 +1,4 @@
-"""Input validation shared by the losses, the scorer and the trainer (ValueError/TypeError naming the value)."""
+"""Input validation shared by losses, scorer and trainer (ValueError/TypeError naming the bad value)."""
 
 from __future__ import annotations
 

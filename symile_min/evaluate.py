@@ -79,7 +79,9 @@ def zero_shot_scores(
     if log_prior is not None:
         log_prior = torch.as_tensor(log_prior, dtype=scores.dtype)
         if log_prior.shape != (candidates.shape[0],):
-            raise ValueError(f"log_prior must have shape ({candidates.shape[0]},), got {tuple(log_prior.shape)}")
+            raise ValueError(
+                f"log_prior must have shape ({candidates.shape[0]},), got {tuple(log_prior.shape)}"
+            )
         if bool(torch.isnan(log_prior).any()) or bool((log_prior == math.inf).any()):
             raise ValueError("log_prior must not contain nan or +inf")
         scores = scores + log_prior
@@ -224,8 +226,12 @@ def bound_estimate(
             else:
                 loss = symile_loss(batch, scale, negatives=negatives, generator=gen)
             losses.append(float(loss))
-    bounds = np.array([bound_from_loss(x, batch_size, m_count, method=method, negatives=negatives, base=base)
-                       for x in losses])
+    bounds = np.array(
+        [
+            bound_from_loss(x, batch_size, m_count, method=method, negatives=negatives, base=base)
+            for x in losses
+        ]
+    )
     se = float(bounds.std(ddof=1) / math.sqrt(len(bounds))) if len(bounds) > 1 else math.nan
     unit = "bits" if base == 2 else "nats" if base == math.e else f"log base {base}"
     return {

@@ -57,8 +57,8 @@ __all__ = [
     "DEFAULT_CHUNK_ELEMENTS",
 ]
 
-#: most scores alive at once in the streamed all-combinations log-sum-exp (2**22: 16 MiB in float32)
-DEFAULT_CHUNK_ELEMENTS = 2**22
+#: most scores alive at once in the streamed all-combinations log-sum-exp (2**21: 8 MiB in float32)
+DEFAULT_CHUNK_ELEMENTS = 2**21
 
 
 def mip(*reps: torch.Tensor) -> torch.Tensor:
@@ -245,8 +245,10 @@ class _StreamedLSE(torch.autograd.Function):
         total = math.prod(sizes)
         lse = None
         for start in range(0, total, per_chunk):  # running log-sum-exp over chunks
-            part = torch.logsumexp(_chunk_scores(start, min(total, start + per_chunk), sizes, anchor, scale,
-                                                 others, logws), dim=1)  # (Ua,)
+            part = torch.logsumexp(
+                _chunk_scores(start, min(total, start + per_chunk), sizes, anchor, scale, others, logws),
+                dim=1,
+            )  # (Ua,)
             lse = part if lse is None else torch.logaddexp(lse, part)
         ctx.per_chunk, ctx.sizes, ctx.n_others = per_chunk, sizes, n_others
         ctx.save_for_backward(anchor, scale, *others_and_logw, lse)
@@ -256,18 +258,24 @@ class _StreamedLSE(torch.autograd.Function):
     def backward(ctx, grad_lse):
         anchor, scale, *rest = ctx.saved_tensors
         lse = rest.pop()
-        inputs = [t.detach().requires_grad_(need) for t, need in zip([anchor, scale, *rest], ctx.needs_input_grad[3:])]
+        inputs = [
+            t.detach().requires_grad_(need)
+            for t, need in zip([anchor, scale, *rest], ctx.needs_input_grad[3:])
+        ]
         wanted = [t for t in inputs if t.requires_grad]
         grads = [torch.zeros_like(t) for t in wanted]
         others, logws = inputs[2 : 2 + ctx.n_others], inputs[2 + ctx.n_others :]
         total = math.prod(ctx.sizes)
         for start in range(0, total, ctx.per_chunk):  # recompute each chunk; d lse / d score = softmax
             with torch.enable_grad():
-                scores = _chunk_scores(start, min(total, start + ctx.per_chunk), ctx.sizes, inputs[0], inputs[1],
-                                       others, logws)  # (Ua, L)
+                scores = _chunk_scores(
+                    start, min(total, start + ctx.per_chunk), ctx.sizes, inputs[0], inputs[1], others, logws
+                )  # (Ua, L)
             weight = torch.exp(scores.detach() - lse[:, None]) * grad_lse[:, None]  # (Ua, L)
             if wanted:
-                for acc, g in zip(grads, torch.autograd.grad(scores, wanted, weight, allow_unused=True), strict=True):
+                for acc, g in zip(
+                    grads, torch.autograd.grad(scores, wanted, weight, allow_unused=True), strict=True
+                ):
                     if g is not None:
                         acc += g
         it = iter(grads)
@@ -289,8 +297,9 @@ def _lse_all_combinations(anchor, others, log_weights, scale, chunk_elements: in
     if not isinstance(scale, torch.Tensor):
         scale = torch.tensor(float(scale), dtype=anchor.dtype)
     if math.prod(sizes) <= per_chunk:  # small problem: one plain autograd pass
-        return torch.logsumexp(_chunk_scores(0, math.prod(sizes), sizes, anchor, scale, others,
-                                             log_weights or ()), dim=1)
+        return torch.logsumexp(
+            _chunk_scores(0, math.prod(sizes), sizes, anchor, scale, others, log_weights or ()), dim=1
+        )
     return _StreamedLSE.apply(per_chunk, sizes, len(others), anchor, scale, *others, *(log_weights or ()))
 
 
@@ -423,7 +432,9 @@ def symile_loss_grouped(
     col_idx = []  # (M, M-1, N): flat rows forming column j of anchor m, modality by modality
     for m in range(m_count):
         others = [k for k in range(m_count) if k != m]
-        col_idx.append(torch.stack([rows_idx[others[0]]] + [rows_idx[k][p] for k, p in zip(others[1:], perms[m])]))
+        col_idx.append(
+            torch.stack([rows_idx[others[0]]] + [rows_idx[k][p] for k, p in zip(others[1:], perms[m])])
+        )
     gathered = table.index_select(0, torch.stack(col_idx).reshape(-1)).reshape(m_count, m_count - 1, n, -1)
     cols = gathered[:, 0]
     for t in range(1, m_count - 1):
@@ -448,7 +459,7 @@ def symile_loss_grouped(
 
 
 def _padded_table(unique_reps, ids):
-    """Stack the distinct values of all modalities, zero-padded to Umax rows each -> (M*Umax, d), ids (M, N)."""
+    """Distinct values of all modalities zero-padded to Umax rows -> (M*Umax, d); row ids (M, N)."""
     umax = max(int(u.shape[0]) for u in unique_reps)
     table = torch.cat([F.pad(u, (0, 0, 0, umax - u.shape[0])) for u in unique_reps])  # (M*Umax, d)
     rows_idx = torch.stack([i + m * umax for m, i in enumerate(ids)])  # (M, N)

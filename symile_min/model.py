@@ -1,4 +1,4 @@
-"""Encoders (one per modality, linear by default as in the paper), the learned logit scale, missingness input."""
+"""Encoders (one per modality, linear by default as in the paper), learned logit scale, missingness input."""
 
 from __future__ import annotations
 
@@ -74,7 +74,9 @@ def to_tensor_list(
         (N, d_m) tensors of ``dtype`` (copies only where a conversion is needed).
     """
     if isinstance(data, np.ndarray | torch.Tensor) or not isinstance(data, Sequence):
-        raise TypeError(f"{name} must be a list of (N, d_m) arrays, one per modality, got {type(data).__name__}")
+        raise TypeError(
+            f"{name} must be a list of (N, d_m) arrays, one per modality, got {type(data).__name__}"
+        )
     if len(data) < min_modalities:
         raise ValueError(f"{name} needs at least {min_modalities} modalities, got M = {len(data)}")
     out = []
@@ -140,7 +142,9 @@ def with_missingness(x, observed, placeholder: float = 0.0):
     if xa.ndim != 2:
         raise ValueError(f"x must have shape (N, d_m), got shape {xa.shape}")
     if obs.shape != (xa.shape[0],) or obs.dtype != bool:
-        raise ValueError(f"observed must be a bool array of shape ({xa.shape[0]},), got {obs.dtype} {obs.shape}")
+        raise ValueError(
+            f"observed must be a bool array of shape ({xa.shape[0]},), got {obs.dtype} {obs.shape}"
+        )
     if not np.isfinite(placeholder):
         raise ValueError(f"placeholder must be finite, got {placeholder!r}")
     filled = np.where(obs[:, None], xa.astype(np.float64), float(placeholder))  # (N, d_m)
@@ -209,7 +213,9 @@ class SymileModel(nn.Module):
         """L2-normalised representation (N, rep_dim) of modality ``m``'s input ``x`` (N, d_m)."""
         if not (isinstance(m, int) and 0 <= m < len(self.encoders)):
             raise ValueError(f"modality index must be in [0, {len(self.encoders)}), got {m!r}")
-        (t,) = to_tensor_list([x], name=f"input of modality {m}", min_modalities=1, dtype=self.log_scale.dtype)
+        (t,) = to_tensor_list(
+            [x], name=f"input of modality {m}", min_modalities=1, dtype=self.log_scale.dtype
+        )
         if t.shape[1] != self.input_dims[m]:
             raise ValueError(f"modality {m} expects {self.input_dims[m]} input columns, got {t.shape[1]}")
         return F.normalize(self.encoders[m](t), dim=-1)

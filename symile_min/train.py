@@ -94,18 +94,24 @@ class TrainConfig:
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
         if self.batch_size < 2:
-            raise ValueError(f"batch_size must be >= 2 (a contrastive batch needs negatives), got {self.batch_size}")
+            raise ValueError(
+                f"batch_size must be >= 2 (a contrastive batch needs negatives), got {self.batch_size}"
+            )
         for name in ("lr", "weight_decay", "logit_scale_init"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value)):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
         if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError(f"need lr > 0 and weight_decay >= 0, got lr={self.lr!r}, weight_decay={self.weight_decay!r}")
+            raise ValueError(
+                f"need lr > 0 and weight_decay >= 0, got lr={self.lr!r}, weight_decay={self.weight_decay!r}"
+            )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
         for name in ("patience", "num_threads"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            ):
                 raise ValueError(f"{name} must be None or an int >= 1, got {value!r}")
         if self.grouped not in (None, True, False):
             raise ValueError(f"grouped must be None, True or False, got {self.grouped!r}")
@@ -148,7 +154,9 @@ def _loss(config: TrainConfig, reps, scale, generator, ids=None):
     if config.method == "clip":
         return clip_loss(reps, scale) if ids is None else clip_loss_grouped(reps, ids, scale)
     kwargs = dict(negatives=config.negatives, generator=generator, chunk_elements=config.chunk_elements)
-    return symile_loss(reps, scale, **kwargs) if ids is None else symile_loss_grouped(reps, ids, scale, **kwargs)
+    return (
+        symile_loss(reps, scale, **kwargs) if ids is None else symile_loss_grouped(reps, ids, scale, **kwargs)
+    )
 
 
 def _distinct_rows(train_x, val_x):

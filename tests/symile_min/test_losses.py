@@ -1,4 +1,4 @@
-"""Losses: brute-force agreement (value and gradient), Symile(M=2) = CLIP, grouped = plain, exact-critic bounds."""
+"""Losses: brute force (value, gradient), Symile(M=2) = CLIP, grouped = plain, exact-critic bounds."""
 
 import itertools
 import math
@@ -26,7 +26,10 @@ from symile_min import (
 
 def _reps(m, n=5, d=3, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return [F.normalize(torch.randn(n, d, generator=g, dtype=torch.float64), dim=1).requires_grad_() for _ in range(m)]
+    return [
+        F.normalize(torch.randn(n, d, generator=g, dtype=torch.float64), dim=1).requires_grad_()
+        for _ in range(m)
+    ]
 
 
 def _brute_force(reps, scale, negatives, generator=None):
@@ -55,9 +58,18 @@ def _brute_force(reps, scale, negatives, generator=None):
                     for k, c in zip(others, combo):
                         tup[k] = c
                     cands.append(tup)
-            scores = torch.stack([scale * sum(math.prod(reps[k][t[k], c] for k in range(m_count))
-                                              for c in range(reps[0].shape[1])) for t in cands])
-            pos = scale * sum(math.prod(reps[k][i, c] for k in range(m_count)) for c in range(reps[0].shape[1]))
+            scores = torch.stack(
+                [
+                    scale
+                    * sum(
+                        math.prod(reps[k][t[k], c] for k in range(m_count)) for c in range(reps[0].shape[1])
+                    )
+                    for t in cands
+                ]
+            )
+            pos = scale * sum(
+                math.prod(reps[k][i, c] for k in range(m_count)) for c in range(reps[0].shape[1])
+            )
             rows.append(torch.logsumexp(scores, 0) - pos)
         per_anchor.append(torch.stack(rows).mean())
     return torch.stack(per_anchor).mean()
@@ -67,7 +79,9 @@ def _brute_force(reps, scale, negatives, generator=None):
 @pytest.mark.parametrize("negatives", ["n", "n_squared"])
 def test_symile_loss_agrees_with_brute_force_in_value_and_gradient(m, negatives):
     reps = _reps(m, n=4 if m == 4 else 5)
-    fast = symile_loss(reps, 3.0, negatives=negatives, generator=torch.Generator().manual_seed(1), chunk_elements=7)
+    fast = symile_loss(
+        reps, 3.0, negatives=negatives, generator=torch.Generator().manual_seed(1), chunk_elements=7
+    )
     slow = _brute_force(reps, 3.0, negatives, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(fast, slow, rtol=0, atol=1e-5)
     for a, b in zip(torch.autograd.grad(fast, reps), torch.autograd.grad(slow, reps), strict=True):
@@ -82,19 +96,25 @@ def test_streamed_all_combinations_matches_materialised_logits(m, chunk_elements
     fast = symile_loss(reps, scale, negatives="n_squared", chunk_elements=chunk_elements)
     ref = symile_loss_materialised(reps, scale)
     torch.testing.assert_close(fast, ref, rtol=0, atol=1e-10)
-    for a, b in zip(torch.autograd.grad(fast, [*reps, scale]), torch.autograd.grad(ref, [*reps, scale]), strict=True):
+    for a, b in zip(
+        torch.autograd.grad(fast, [*reps, scale]), torch.autograd.grad(ref, [*reps, scale]), strict=True
+    ):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("negatives", ["n", "n_squared"])
 def test_symile_with_two_modalities_equals_symmetric_clip(negatives):
     reps = _reps(2, n=7)
-    torch.testing.assert_close(symile_loss(reps, 2.5, negatives=negatives), clip_loss(reps, 2.5), rtol=0, atol=1e-12)
+    torch.testing.assert_close(
+        symile_loss(reps, 2.5, negatives=negatives), clip_loss(reps, 2.5), rtol=0, atol=1e-12
+    )
 
 
 def test_clip_is_the_sum_over_pairs_of_mean_of_both_directions():
     reps = _reps(3, n=6)
-    expected = sum(infonce_from_scores(2.0 * reps[a] @ reps[b].T, symmetric=True) for a, b in [(0, 1), (0, 2), (1, 2)])
+    expected = sum(
+        infonce_from_scores(2.0 * reps[a] @ reps[b].T, symmetric=True) for a, b in [(0, 1), (0, 2), (1, 2)]
+    )
     torch.testing.assert_close(clip_loss(reps, 2.0), expected)
 
 
@@ -102,7 +122,10 @@ def test_clip_is_the_sum_over_pairs_of_mean_of_both_directions():
 @pytest.mark.parametrize("objective", ["n", "n_squared", "clip"])
 def test_grouped_losses_equal_plain_losses_on_repeated_rows(m, objective):
     g = torch.Generator().manual_seed(m)
-    uniq = [F.normalize(torch.randn(3, 4, generator=g, dtype=torch.float64), dim=1).requires_grad_() for _ in range(m)]
+    uniq = [
+        F.normalize(torch.randn(3, 4, generator=g, dtype=torch.float64), dim=1).requires_grad_()
+        for _ in range(m)
+    ]
     ids = [torch.randint(0, 3, (9,), generator=g) for _ in range(m)]
     plain_reps = [u[i] for u, i in zip(uniq, ids, strict=True)]
     if objective == "clip":
@@ -121,7 +144,9 @@ def test_grouped_n_loss_stays_finite_when_one_column_dominates():
     uniq = [torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)] * 2
     ids = [torch.tensor([0, 1, 1, 1]), torch.tensor([0, 1, 1, 1])]
     plain = [u[i] for u, i in zip(uniq, ids, strict=True)]
-    torch.testing.assert_close(symile_loss_grouped(uniq, ids, 100.0), symile_loss(plain, 100.0), rtol=0, atol=1e-9)
+    torch.testing.assert_close(
+        symile_loss_grouped(uniq, ids, 100.0), symile_loss(plain, 100.0), rtol=0, atol=1e-9
+    )
 
 
 def test_mip_is_the_dot_product_for_two_modalities_and_the_trilinear_sum_for_three():
@@ -131,11 +156,18 @@ def test_mip_is_the_dot_product_for_two_modalities_and_the_trilinear_sum_for_thr
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(2, 64), m=st.integers(2, 5), negatives=st.sampled_from(["n", "n_squared"]),
-       method=st.sampled_from(["symile", "clip"]), loss=st.floats(0, 50))
+@given(
+    n=st.integers(2, 64),
+    m=st.integers(2, 5),
+    negatives=st.sampled_from(["n", "n_squared"]),
+    method=st.sampled_from(["symile", "clip"]),
+    loss=st.floats(0, 50),
+)
 def test_bound_never_exceeds_its_cap(n, m, negatives, method, loss):
-    assert bound_from_loss(loss, n, m, method=method, negatives=negatives) <= bound_cap(
-        n, m, method=method, negatives=negatives) + 1e-12
+    assert (
+        bound_from_loss(loss, n, m, method=method, negatives=negatives)
+        <= bound_cap(n, m, method=method, negatives=negatives) + 1e-12
+    )
 
 
 @pytest.mark.parametrize("negatives", ["n", "n_squared"])

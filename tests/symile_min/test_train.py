@@ -98,8 +98,17 @@ def test_train_does_not_change_global_thread_count_or_rng():
 
 @pytest.mark.parametrize(
     "field,value",
-    [("method", "simile"), ("negatives", "n3"), ("encoder", "cnn"), ("batch_size", 1), ("lr", -1.0),
-     ("epochs", 0), ("seed", -1), ("patience", 0), ("rep_dim", 2.5)],
+    [
+        ("method", "simile"),
+        ("negatives", "n3"),
+        ("encoder", "cnn"),
+        ("batch_size", 1),
+        ("lr", -1.0),
+        ("epochs", 0),
+        ("seed", -1),
+        ("patience", 0),
+        ("rep_dim", 2.5),
+    ],
 )
 def test_bad_config_value_is_named_in_the_error(field, value):
     with pytest.raises(ValueError, match=field):
