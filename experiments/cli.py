@@ -20,6 +20,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.benchmark_symile",
         "time and peak memory of the chunked all-combinations Symile loss vs materialised logits",
     ),
+    "bounds": (
+        "experiments.bounds",
+        "learned Symile/CLIP bounds vs exact TC and pairwise MI (XOR, Gaussian)",
+    ),
+    "sufficiency": (
+        "experiments.sufficiency",
+        "sufficiency claims: optimal scores exactly, learned statistics, disease/temperature",
+    ),
     "idiagram": (
         "experiments.idiagram",
         "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",

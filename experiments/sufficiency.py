@@ -253,7 +253,7 @@ def exact_xor_table(ds, ps) -> pd.DataFrame:
     pairwise_optimal_accuracy, I_b_ac`` (:math:`I(b; a, c)`), ``I_b_symile_argmax``,
     ``I_b_pairwise_argmax`` and the two absolute errors against the closed forms.
     """
-    from generators.xor import BinaryXOR
+    from generators import BinaryXOR
 
     rows = []
     for d in ds:
@@ -294,8 +294,8 @@ def _xor_cell(cell: dict) -> dict:
     """Train one model on switched-XOR samples; return the representations of every code (JSON-able)."""
     import torch
 
-    from generators.xor import BinaryXOR, decode_bits
-    from symile_min.train import TrainConfig, train
+    from generators import BinaryXOR, decode_bits
+    from symile_min import TrainConfig, train
 
     xor = BinaryXOR(d=cell["d"], p=cell["p"])
     rng = np.random.default_rng(cell["seed"])
@@ -353,7 +353,9 @@ def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior
         T = (ra[:, None, :] + rc[None, :, :]).reshape(-1, ra.shape[1])  # (A*C, k): r_a + r_c
     else:
         raise ValueError(f"method must be 'symile' or 'clip', got {method!r}")
-    S = T @ rb.T  # (A*C, B): the zero-shot score of every candidate
+    S = _zero_shot(ra, rb, rc, method)  # (A*C, B): the zero-shot score of every candidate
+    if not np.allclose(S, T @ rb.T, atol=1e-9):  # the statistic T must be the rule's whole query
+        raise RuntimeError(f"zero_shot_scores({method!r}) is not <T, r_b> for the statistic T used here")
     _, labels = np.unique(np.round(T, GROUP_DECIMALS), axis=0, return_inverse=True)
     I_b_ac = statistic_information(P, np.arange(P.shape[0]))
     kl = expected_kl(P, scale * S + log_prior_b[None, :])
@@ -374,6 +376,18 @@ def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior
         out["argmax_ratio"] = ratio(out["I_b_argmax"])
         out["usable_ratio"] = ratio(I_b_ac - kl)
     return out
+
+
+def _zero_shot(ra: np.ndarray, rb: np.ndarray, rc: np.ndarray, method: str) -> np.ndarray:
+    """symile_min's zero-shot scores (scale 1, no prior) of every candidate b for every query (a, c)."""
+    import torch
+
+    from symile_min import zero_shot_scores
+
+    A, C = ra.shape[0], rc.shape[0]
+    qa = torch.from_numpy(np.repeat(ra, C, axis=0))  # (A*C, k), query index a * C + c
+    qc = torch.from_numpy(np.tile(rc, (A, 1)))  # (A*C, k)
+    return zero_shot_scores([qa, qc], torch.from_numpy(rb), method).numpy()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -444,8 +458,8 @@ def _disease_cell(cell: dict) -> dict:
     """Train a two-modality model on one-hot (y, t) samples; return its score table s(y, t)."""
     import torch
 
-    from generators.disease import DiseaseTemperature
-    from symile_min.train import TrainConfig, train
+    from generators import DiseaseTemperature
+    from symile_min import TrainConfig, train
 
     dt = DiseaseTemperature(table=np.asarray(cell["table"], dtype=np.float64))
     n_y, n_t = dt.joint_pmf().shape
@@ -536,7 +550,7 @@ def _resolve_config(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     """Run the three sufficiency checks, write the outputs and print PASS/FAIL lines; returns the tables."""
-    from generators.xor import BinaryXOR
+    from generators import BinaryXOR
 
     t0 = time.perf_counter()
     cfg = _resolve_config(args)
@@ -604,7 +618,7 @@ def run(args: argparse.Namespace) -> dict:
         )
 
     # -- claim 3: disease / temperature --------------------------------------------------------------
-    from generators.disease import DiseaseTemperature
+    from generators import DiseaseTemperature
 
     dt = DiseaseTemperature()
     table = _disease_table(dt)

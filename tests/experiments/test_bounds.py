@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments import bounds
-from generators.gaussian import GaussianTC
-from generators.xor import xor_info_table
+from generators import GaussianTC, xor_info_table
 
 # --------------------------------------------------------------------------------------------------
 # exact truth: agreement with the generators' closed forms

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from experiments import sufficiency
-from generators.disease import DiseaseTemperature
-from generators.xor import BinaryXOR, xor_info_table
+from generators import BinaryXOR, DiseaseTemperature, xor_info_table
 
 P_GRID = [round(0.1 * i, 1) for i in range(11)]
 
