@@ -10,7 +10,8 @@ Guarantees
   ``<cache_dir>/<cell_key(cell, fn)>.json`` the moment it finishes (inside the worker), so a killed
   run resumes without recomputing or losing finished cells. The key is a SHA-256 of the key-sorted
   JSON of the cell plus the qualified name of ``fn``: put *everything* that determines the result into
-  the cell (including a ``"version"`` entry to bump when the code's behaviour changes).
+  the cell, including the code it runs: a ``"version"`` entry to bump by hand and/or
+  ``"code": code_fingerprint("symile_min", "generators", __name__)`` (a hash of their source).
 * **Reproducibility.** Results are returned in the order of ``cells`` (never in completion order), and
   always round-tripped through JSON, so a fresh result and a cached one are identical objects. Seeds
   are derived from the master seed and the *identity* of a cell (:func:`cell_seed`), never from
@@ -56,6 +57,7 @@ __all__ = [
     "cell_key",
     "cell_seed",
     "canonical_json",
+    "code_fingerprint",
     "run_cells",
     "want_progress",
 ]
@@ -117,6 +119,30 @@ def cell_seed(master_seed: int, *identity: Any) -> int:
     words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, len(digest), 4)]
     state = np.random.SeedSequence([int(master_seed), *words]).generate_state(1, dtype=np.uint64)
     return int(state[0] >> np.uint64(1))
+
+
+def code_fingerprint(*modules: str) -> str:
+    """A 16-hex-digit hash of the Python source of the named modules/packages (all their ``.py`` files).
+
+    Put it into every cell (e.g. ``"code": code_fingerprint("symile_min", "generators", __name__)``) so
+    that any edit of the code a result depends on invalidates the cached cells computed with the old code.
+
+    >>> code_fingerprint("experiments._sweep") == code_fingerprint("experiments._sweep")
+    True
+    """
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for name in sorted(set(modules)):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"cannot find the source of module {name!r}")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(f"{name}:{path.relative_to(origin.parent).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def run_cells(
@@ -308,5 +334,6 @@ def _execute(
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=min(jobs, len(todo)), return_as="generator_unordered")
+    # one cell per dispatch: cells are long and uneven, so batching would leave a worker idle at the end
+    parallel = Parallel(n_jobs=min(jobs, len(todo)), return_as="generator_unordered", batch_size=1)
     yield from parallel(delayed(_work)(fn, key, cell, cache, threads) for key, cell in todo.items())

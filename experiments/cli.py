@@ -14,11 +14,13 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
-    "benchmark": ("experiments.benchmark", "time infotheory against dit and infomeasure (speed ratios)"),
-    "benchmark-symile": (
-        "experiments.benchmark_symile",
-        "time and peak memory of the chunked all-combinations Symile loss vs materialised logits",
+    "figure3": (
+        "experiments.figure3",
+        "Figure 3: zero-shot accuracy of Symile vs CLIP on switched-XOR data, and its exact information",
+    ),
+    "table1": (
+        "experiments.table1",
+        "write Table 1: the disease/temperature joint, its minimal sufficient statistic and PMI vs Bayes",
     ),
     "bounds": (
         "experiments.bounds",
@@ -28,13 +30,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.sufficiency",
         "sufficiency claims: optimal scores exactly, learned statistics, disease/temperature",
     ),
+    "missing": (
+        "experiments.missing",
+        "Symile vs CLIP trained with missing modalities on XOR data (analog of Fig. 4c)",
+    ),
+    "m3": (
+        "experiments.m3",
+        "Symile vs CLIP on symbolic Symile-M3 data with w languages (analog of Fig. 4b)",
+    ),
+    "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
+    "benchmark": ("experiments.benchmark", "time infotheory against dit and infomeasure (speed ratios)"),
+    "benchmark-symile": (
+        "experiments.benchmark_symile",
+        "time and peak memory of the chunked all-combinations Symile loss vs materialised logits",
+    ),
     "idiagram": (
         "experiments.idiagram",
         "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",
-    ),
-    "table1": (
-        "experiments.table1",
-        "write Table 1: the disease/temperature joint, its minimal sufficient statistic and PMI vs Bayes",
     ),
 }
 

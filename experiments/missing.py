@@ -102,6 +102,8 @@ def _cell(cell: dict) -> dict:
 
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
+    # a hash of the source this cell runs: editing that code invalidates the cached cells
+    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.missing")
     d, p = cfg["d"], cfg["p"]
     n_sets = cfg["n_test_sets"]
     test_seeds = [_sweep.cell_seed(master_seed, EXPERIMENT, "test", d, p, j) for j in range(n_sets)]
@@ -113,6 +115,7 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
                     {
                         "experiment": EXPERIMENT,
                         "version": VERSION,
+                        "code": code,
                         "d": d,
                         "p": p,
                         "completeness": comp,
@@ -194,8 +197,8 @@ def _plot(table: pd.DataFrame, cfg: dict):
             marker=marker, markersize=4, capsize=3,
         )
     ref = table[table["method"] == METHODS[0]]
-    ax.plot(ref["completeness"], ref["bayes"], "k--", lw=1, label="Bayes-optimal")
-    ax.plot(ref["completeness"], ref["chance"], "k:", lw=1, label=f"chance $2^{{-{cfg['d']}}}$")
+    ax.plot(ref["completeness"], ref["bayes"], "k--", lw=1, zorder=3, label="Bayes-optimal")
+    ax.plot(ref["completeness"], ref["chance"], "k:", lw=1, zorder=3, label=f"chance $2^{{-{cfg['d']}}}$")
     ax.set_xlabel("training completeness (probability each modality is observed)")
     ax.set_ylabel(f"zero-shot accuracy (fraction; b among $2^{{{cfg['d']}}}$)")
     ax.set_ylim(-0.02, 1.05)

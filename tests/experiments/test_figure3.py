@@ -75,13 +75,27 @@ def test_rerun_from_cache_and_fresh_run_are_byte_identical(quick, tmp_path):
     assert len(list((out / ".cache" / "figure3-quick").glob("*.json"))) == 4  # 2 p x 2 methods
 
 
-def test_summarise_accuracy_uses_test_sets_for_one_seed_and_seeds_otherwise():
+def test_summarise_accuracy_with_one_seed_is_the_standard_error_over_test_sets():
     one = figure3.summarise_accuracy([[0.5, 0.7]])
     assert one["acc_mean"] == pytest.approx(0.6)
-    assert one["acc_se"] == pytest.approx(np.std([0.5, 0.7], ddof=1) / np.sqrt(2))
+    assert one["acc_se"] == one["acc_se_test"] == pytest.approx(np.std([0.5, 0.7], ddof=1) / np.sqrt(2))
     assert np.isnan(one["acc_se_seed"])
+
+
+def test_summarise_accuracy_with_several_seeds_adds_both_sources_of_noise():
+    # rows: seeds, columns: the shared test sets
     two = figure3.summarise_accuracy([[0.5, 0.7], [0.9, 0.9]])
-    assert two["acc_se"] == pytest.approx(np.std([0.6, 0.9], ddof=1) / np.sqrt(2))
+    se_seed = np.std([0.6, 0.9], ddof=1) / np.sqrt(2)
+    se_test = np.std([0.7, 0.8], ddof=1) / np.sqrt(2)
+    assert two["acc_se_seed"] == pytest.approx(se_seed)
+    assert two["acc_se_test"] == pytest.approx(se_test)
+    assert two["acc_se"] == pytest.approx(np.hypot(se_seed, se_test))
+
+
+@pytest.mark.parametrize("bad", [[], [[]], [0.5, 0.6]])
+def test_summarise_accuracy_rejects_bad_shapes(bad):
+    with pytest.raises(ValueError, match="shape"):
+        figure3.summarise_accuracy(bad)
 
 
 @pytest.mark.parametrize("argv", [["--seeds", "0"], ["--jobs", "0"]])

@@ -199,3 +199,20 @@ def test_common_arguments_and_cache_dir(tmp_path):
     assert not _sweep.want_progress(args)
     assert _sweep.cache_dir(args, tmp_path, "demo") == tmp_path / ".cache" / "demo-quick"
     assert _sweep.cache_dir(parser.parse_args(["--no-cache"]), tmp_path, "demo") is None
+
+
+def test_code_fingerprint_changes_when_the_source_changes(tmp_path, monkeypatch):
+    pkg = tmp_path / "fp_demo_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("X = 1\n")
+    (pkg / "core.py").write_text("def f():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = _sweep.code_fingerprint("fp_demo_pkg")
+    assert before == _sweep.code_fingerprint("fp_demo_pkg")
+    (pkg / "core.py").write_text("def f():\n    return 2\n")
+    assert _sweep.code_fingerprint("fp_demo_pkg") != before
+
+
+def test_code_fingerprint_rejects_unknown_modules():
+    with pytest.raises(ValueError, match="no_such_module_xyz"):
+        _sweep.code_fingerprint("no_such_module_xyz")
