@@ -71,8 +71,11 @@ def write_csv(path: str | os.PathLike, frame) -> Path:
     return atomic_write_text(path, frame.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
 
 
-def save_figure(fig, out: str | os.PathLike, stem: str) -> list[Path]:
-    """Save a matplotlib figure as ``<out>/<stem>.png`` and ``.pdf`` (atomically, reproducible metadata)."""
+def save_figure(fig, out: str | os.PathLike, stem: str, *, close: bool = False) -> list[Path]:
+    """Save a matplotlib figure as ``<out>/<stem>.png`` and ``.pdf`` (atomically, reproducible metadata).
+
+    With ``close=True`` the figure is closed afterwards (``plt.close(fig)``), freeing its memory.
+    """
     out = Path(out)
     paths = []
     for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None})):
@@ -81,6 +84,10 @@ def save_figure(fig, out: str | os.PathLike, stem: str) -> list[Path]:
             target, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
         )
         paths.append(target)
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return paths
 
 

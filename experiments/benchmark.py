@@ -262,11 +262,10 @@ def run(args: argparse.Namespace) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    run(parser.parse_args(argv))
-    return 0
+    """``python -m experiments.benchmark``: same as ``symile-lab benchmark``."""
+    from experiments.cli import run_command
+
+    return run_command("benchmark", argv)
 
 
 if __name__ == "__main__":

@@ -93,11 +93,10 @@ def run(args: argparse.Namespace) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``python -m experiments.benchmark_symile [--quick]``."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_arguments(parser)
-    run(parser.parse_args(argv))
-    return 0
+    """``python -m experiments.benchmark_symile``: same as ``symile-lab benchmark-symile``."""
+    from experiments.cli import run_command
+
+    return run_command("benchmark-symile", argv)
 
 
 if __name__ == "__main__":

@@ -376,14 +376,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     cfg = _resolve_config(args)
     out = _io.resolve_out(args.out)
     cells = _cells(cfg)
-    results = _sweep.run_cells(
-        _bound_cell,
-        cells,
-        cache_dir=_sweep.cache_dir(args, out, "bounds"),
-        jobs=args.jobs,
-        progress=_sweep.want_progress(args),
-        desc="bounds",
-    )
+    results = _sweep.run_sweep(_bound_cell, cells, args, out, "bounds")
     rows = []
     train_seconds = 0.0
     for cell, res in zip(cells, results):
@@ -409,11 +402,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     frame = bound_checks(pd.DataFrame(rows))
     _io.write_csv(out / "bounds.csv", frame)
     _io.write_json(out / "bounds_config.json", cfg)
-    fig = _plot(frame)
-    _io.save_figure(fig, out, "bounds")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    _io.save_figure(_plot(frame), out, "bounds", close=True)
 
     _print_report(frame)
     print(
@@ -506,10 +495,9 @@ def _plot(frame: pd.DataFrame):
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m experiments.bounds``: same as ``symile-lab bounds``."""
-    parser = argparse.ArgumentParser(prog="symile-lab bounds", description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    run(parser.parse_args(argv))
-    return 0
+    from experiments.cli import run_command
+
+    return run_command("bounds", argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main", "run_command"]
 
 #: subcommand name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -74,3 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:  # bad user input: a clear message, no traceback
         parser.exit(2, f"symile-lab {args.command}: error: {err}\n")
     return 0
+
+
+def run_command(name: str, argv: list[str] | None = None) -> int:
+    """``python -m experiments.<module>``: exactly ``symile-lab <name> [argv]`` (same options and errors)."""
+    return main([name, *(sys.argv[1:] if argv is None else argv)])

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import _io, _sweep
+from experiments._sweep import summarise_accuracy  # re-exported: part of this module's API
 
 __all__ = ["add_arguments", "run", "main", "default_config", "summarise_accuracy"]
 
@@ -76,82 +77,45 @@ def default_config(quick: bool = False) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------
-# shared helper (also used by experiments.missing and experiments.m3)
-
-
-def summarise_accuracy(acc) -> dict:
-    r"""Mean and standard errors of an accuracy array of shape (training seeds K, test sets T).
-
-    The test sets are shared by the seeds (a crossed design), so the two sources of noise are estimated
-    separately: ``acc_se_test`` = sd over test sets of the seed-averaged accuracy / sqrt(T),
-    ``acc_se_seed`` = sd over seeds of the test-averaged accuracy / sqrt(K) (nan for K = 1), and the
-    plotted error bar ``acc_se`` = :math:`\sqrt{se_{test}^2 + se_{seed}^2}` (= ``acc_se_test`` for K = 1).
-    With T = 1 ``acc_se_test`` is nan.
-    """
-    acc = np.asarray(acc, dtype=np.float64)
-    if acc.ndim != 2 or acc.size == 0:
-        raise ValueError(f"acc must be a non-empty (seeds, test sets) array, got shape {acc.shape}")
-    k, t = acc.shape
-    nan = float("nan")
-    se_test = float(acc.mean(axis=0).std(ddof=1) / np.sqrt(t)) if t > 1 else nan
-    se_seed = float(acc.mean(axis=1).std(ddof=1) / np.sqrt(k)) if k > 1 else nan
-    se = float(np.sqrt(np.nansum([se_test**2, se_seed**2]))) if (t > 1 or k > 1) else nan
-    return {"acc_mean": float(acc.mean()), "acc_se": se, "acc_se_test": se_test, "acc_se_seed": se_seed}
-
-
-# ------------------------------------------------------------------------------------------------
 # one cell: (p, method, training seed) -> accuracies on the test sets
 
 
 def _cell(cell: dict) -> dict:
     from generators import BinaryXOR
-    from symile_min import TrainConfig, train, zero_shot_accuracy
 
     xor = BinaryXOR(d=cell["d"], p=cell["p"])
-    train_set = xor.sample(cell["n_train"], np.random.default_rng(cell["data_seed"]))
-    val_set = xor.sample(cell["n_val"], np.random.default_rng(cell["val_seed"]))
-    config = TrainConfig(method=cell["method"], seed=cell["model_seed"], **cell["train"])
-    result = train([train_set[k] for k in "abc"], [val_set[k] for k in "abc"], config)
-    candidates = xor.decode(np.arange(2 ** cell["d"]))  # (2^d, d): every possible b
-    accs = []
-    for test_seed in cell["test_seeds"]:
-        test = xor.sample(cell["n_test"], np.random.default_rng(test_seed))
-        data = [test[k] for k in "abc"]
-        acc = zero_shot_accuracy(result.model, data, target=1, candidates=candidates, method=cell["method"])
-        accs.append(acc)
-    return {"acc": accs, "best_epoch": int(result.best_epoch)}
+
+    def draw(n: int, seed: int) -> list[np.ndarray]:
+        sample = xor.sample(n, np.random.default_rng(seed))
+        return [sample[k] for k in "abc"]
+
+    return _sweep.train_and_test(
+        cell,
+        draw(cell["n_train"], cell["data_seed"]),
+        draw(cell["n_val"], cell["val_seed"]),
+        lambda seed: draw(cell["n_test"], seed),
+        target=1,
+        candidates=xor.decode(np.arange(2 ** cell["d"])),  # (2^d, d): every possible b
+    )
 
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.figure3")
+    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.figure3")
     d = cfg["d"]
     cells = []
     for p in cfg["p_values"]:
-        n_sets = cfg["n_test_sets"]
-        test_seeds = [_sweep.cell_seed(master_seed, EXPERIMENT, "test", d, p, j) for j in range(n_sets)]
-        for k in range(cfg["seeds"]):
-            for method in METHODS:
-                cells.append(
-                    {
-                        "experiment": EXPERIMENT,
-                        "version": VERSION,
-                        "code": code,
-                        "d": d,
-                        "p": p,
-                        "method": method,
-                        "seed_index": k,
-                        # the same data for both methods (paired comparison), its own model seed
-                        "data_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "train", d, p, k),
-                        "val_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "val", d, p, k),
-                        "model_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "model", d, p, method, k),
-                        "test_seeds": test_seeds,
-                        "n_train": cfg["n_train"],
-                        "n_val": cfg["n_val"],
-                        "n_test": cfg["n_test"],
-                        "train": cfg["train"],
-                    }
-                )
+        cells += _sweep.training_cells(
+            cfg,
+            master_seed,
+            experiment=EXPERIMENT,
+            version=VERSION,
+            code=code,
+            methods=METHODS,
+            setting={"d": d, "p": p},
+            identity=(d, p),
+            test_identity=(d, p),
+        )
     return cells
 
 
@@ -163,30 +127,13 @@ def _accuracy_table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.Dat
     from generators import xor_bayes_accuracy
 
     d = cfg["d"]
-    rows = []
-    for method in METHODS:
-        for p in cfg["p_values"]:
-            acc = np.array(
-                [
-                    r["acc"]
-                    for c, r in sorted(zip(cells, results), key=lambda cr: cr[0]["seed_index"])
-                    if c["method"] == method and c["p"] == p
-                ]
-            )  # (seeds, test sets)
-            best = [r["best_epoch"] for c, r in zip(cells, results) if c["method"] == method and c["p"] == p]
-            rows.append(
-                {
-                    "p": p,
-                    "method": method,
-                    **summarise_accuracy(acc),
-                    "n_seeds": acc.shape[0],
-                    "n_test_sets": acc.shape[1],
-                    "bayes": float(xor_bayes_accuracy(d, p)),
-                    "chance": 2.0**-d,
-                    "best_epoch_mean": float(np.mean(best)),
-                }
-            )
-    return pd.DataFrame(rows)
+
+    def references(p, runs):
+        return {"bayes": float(xor_bayes_accuracy(d, p)), "chance": 2.0**-d}
+
+    return _sweep.accuracy_table(
+        cells, results, by="p", values=cfg["p_values"], methods=METHODS, columns=references
+    )
 
 
 def _info_table(d: int, n_grid: int = 101) -> pd.DataFrame:
@@ -263,51 +210,32 @@ def _plot(acc: pd.DataFrame, info: pd.DataFrame, cfg: dict):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab figure3``."""
     _sweep.add_common_arguments(parser)
-    parser.add_argument("--seeds", type=int, default=None, help="training seeds per cell (default: 1)")
+    _sweep.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the tables."""
     start = time.perf_counter()
-    cfg = default_config(quick=args.quick)
-    if args.seeds is not None:
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-        cfg["seeds"] = args.seeds
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
     out = _io.resolve_out(args.out)
     cells = _cells(cfg, args.seed)
-    results = _sweep.run_cells(
-        _cell,
-        cells,
-        cache_dir=_sweep.cache_dir(args, out, EXPERIMENT),
-        jobs=args.jobs,
-        progress=_sweep.want_progress(args),
-        desc=EXPERIMENT,
-    )
+    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
     acc = _accuracy_table(cfg, cells, results)
     info = _info_table(cfg["d"])
-    stem = EXPERIMENT
-    _io.write_csv(out / f"{stem}.csv", acc)
-    _io.write_csv(out / f"{stem}_info.csv", info)
-    _io.write_json(
-        out / f"{stem}_config.json",
-        {"experiment": EXPERIMENT, "version": VERSION, "seed": args.seed, "quick": bool(args.quick), **cfg},
-    )
-    fig = _plot(acc, info, cfg)
-    _io.save_figure(fig, out, stem)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    _io.write_csv(out / f"{EXPERIMENT}.csv", acc)
+    _io.write_csv(out / f"{EXPERIMENT}_info.csv", info)
+    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
+    _io.save_figure(_plot(acc, info, cfg), out, EXPERIMENT, close=True)
 
     checks = _checks(acc, args.quick)
     wall = time.perf_counter() - start
-    _print_summary(acc, checks, wall, len(cells), args.jobs, out)
+    _print_table(acc)
+    _sweep.print_checks(checks)
+    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
     return {"accuracy": acc, "info": info, "checks": checks, "wall_seconds": wall}
 
 
-def _print_summary(acc, checks, wall, n_cells, jobs, out) -> None:
+def _print_table(acc: pd.DataFrame) -> None:
     wide = acc.pivot(index="p", columns="method", values=["acc_mean", "acc_se"])
     bayes = acc[acc["method"] == METHODS[0]].set_index("p")["bayes"]
     print(f"{'p':>4}  {'Symile':>15}  {'CLIP':>15}  {'Bayes':>6}")
@@ -316,20 +244,13 @@ def _print_summary(acc, checks, wall, n_cells, jobs, out) -> None:
         clip = f"{wide.loc[p, ('acc_mean', 'clip')]:.3f} ± {wide.loc[p, ('acc_se', 'clip')]:.3f}"
         print(f"{p:>4.1f}  {sym:>15}  {clip:>15}  {bayes.loc[p]:>6.3f}")
     print(f"chance = {acc['chance'].iloc[0]:.5f}")
-    for name, ok, detail in checks:
-        print(f"{'PASS' if ok else 'FAIL'}: {name} ({detail})")
-    print(f"{EXPERIMENT}: {n_cells} cells, wall time {wall:.1f} s with --jobs {jobs}; outputs in {out}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``figure3`` as a script: ``python -m experiments.figure3 [options]``."""
-    parser = argparse.ArgumentParser(prog="figure3", description=__doc__)
-    add_arguments(parser)
-    try:
-        run(parser.parse_args(argv))
-    except ValueError as err:  # bad user input: a clear message, no traceback
-        parser.exit(2, f"figure3: error: {err}\n")
-    return 0
+    """``python -m experiments.figure3``: same as ``symile-lab figure3``."""
+    from experiments.cli import run_command
+
+    return run_command("figure3", argv)
 
 
 if __name__ == "__main__":

@@ -127,8 +127,7 @@ def run(args: argparse.Namespace) -> dict:
     pairwise_vs_higher_order_bars(pmf, labels=labels, ax=ax_bars, title="pairwise vs higher-order")
     fig.suptitle(title)
 
-    paths = _io.save_figure(fig, out, stem)
-    plt.close(fig)
+    paths = _io.save_figure(fig, out, stem, close=True)
     paths.append(_io.write_csv(out / f"{stem}.csv", frame))
     paths.append(_io.write_json(out / f"{stem}_config.json", config))
     for path in paths:
@@ -137,15 +136,10 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``idiagram`` as a script: ``python -m experiments.idiagram --dist xor``."""
-    parser = argparse.ArgumentParser(prog="symile-lab idiagram", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run(args)
-    except ValueError as err:
-        parser.exit(2, f"symile-lab idiagram: error: {err}\n")
-    return 0
+    """``python -m experiments.idiagram``: same as ``symile-lab idiagram``."""
+    from experiments.cli import run_command
+
+    return run_command("idiagram", argv)
 
 
 if __name__ == "__main__":

@@ -66,14 +66,10 @@ def run(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="symile-lab info", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run(args)
-    except ValueError as err:
-        parser.exit(2, f"symile-lab info: error: {err}\n")
-    return 0
+    """``python -m experiments.info``: same as ``symile-lab info``."""
+    from experiments.cli import run_command
+
+    return run_command("info", argv)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from experiments import _io, _sweep
-from experiments.figure3 import summarise_accuracy
 
 __all__ = ["add_arguments", "run", "main", "default_config"]
 
@@ -77,79 +76,55 @@ def _generator(cell: dict):
 
 
 def _cell(cell: dict) -> dict:
-    from symile_min import TrainConfig, train, zero_shot_accuracy
-
     gen = _generator(cell)
-    train_set = gen.sample(cell["n_train"], np.random.default_rng(cell["data_seed"]))
-    val_set = gen.sample(cell["n_val"], np.random.default_rng(cell["val_seed"]))
-    config = TrainConfig(method=cell["method"], seed=cell["model_seed"], **cell["train"])
-    result = train([train_set[k] for k in MODALITIES], [val_set[k] for k in MODALITIES], config)
-    candidates = np.eye(cell["n_classes"], dtype=np.float32)  # (K, K): every image class
-    accs = []
-    for test_seed in cell["test_seeds"]:
-        test = gen.sample(cell["n_test"], np.random.default_rng(test_seed))
-        data = [test[k] for k in MODALITIES]
-        acc = zero_shot_accuracy(result.model, data, target=2, candidates=candidates, method=cell["method"])
-        accs.append(acc)
-    return {"acc": accs, "best_epoch": int(result.best_epoch)}
+
+    def draw(n: int, seed: int) -> list[np.ndarray]:
+        sample = gen.sample(n, np.random.default_rng(seed))
+        return [sample[k] for k in MODALITIES]
+
+    return _sweep.train_and_test(
+        cell,
+        draw(cell["n_train"], cell["data_seed"]),
+        draw(cell["n_val"], cell["val_seed"]),
+        lambda seed: draw(cell["n_test"], seed),
+        target=2,
+        candidates=np.eye(cell["n_classes"], dtype=np.float32),  # (K, K): every image class
+    )
 
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.m3")
+    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.m3")
+    noise = {"audio_noise": cfg["audio_noise"], "image_noise": cfg["image_noise"]}
     cells = []
     for w in cfg["w_values"]:
-        n_sets = cfg["n_test_sets"]
-        test_seeds = [_sweep.cell_seed(master_seed, EXPERIMENT, "test", w, j) for j in range(n_sets)]
-        for k in range(cfg["seeds"]):
-            for method in METHODS:
-                cells.append(
-                    {
-                        "experiment": EXPERIMENT,
-                        "version": VERSION,
-                        "code": code,
-                        "w": w,
-                        "n_classes": cfg["n_classes"],
-                        "audio_noise": cfg["audio_noise"],
-                        "image_noise": cfg["image_noise"],
-                        "method": method,
-                        "seed_index": k,
-                        "data_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "train", w, k),
-                        "val_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "val", w, k),
-                        "model_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "model", w, method, k),
-                        "test_seeds": test_seeds,
-                        "n_train": cfg["n_train"],
-                        "n_val": cfg["n_val"],
-                        "n_test": cfg["n_test"],
-                        "train": cfg["train"],
-                    }
-                )
+        cells += _sweep.training_cells(
+            cfg,
+            master_seed,
+            experiment=EXPERIMENT,
+            version=VERSION,
+            code=code,
+            methods=METHODS,
+            setting={"w": w, "n_classes": cfg["n_classes"], **noise},
+            identity=(w,),
+            test_identity=(w,),
+        )
     return cells
 
 
 def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
-    rows = []
-    for method in METHODS:
-        for w in cfg["w_values"]:
-            pairs = [(c, r) for c, r in zip(cells, results) if c["method"] == method and c["w"] == w]
-            pairs.sort(key=lambda cr: cr[0]["seed_index"])
-            acc = np.array([r["acc"] for _, r in pairs])  # (seeds, test sets)
-            gen = _generator({**cfg, "w": w})
-            rows.append(
-                {
-                    "w": w,
-                    "method": method,
-                    **summarise_accuracy(acc),
-                    "n_seeds": acc.shape[0],
-                    "n_test_sets": acc.shape[1],
-                    "bayes": gen.bayes_accuracy(),
-                    "pairwise_critic_acc": gen.pairwise_accuracy(),
-                    "one_over_w": 1.0 / w,
-                    "chance": gen.chance_accuracy(),
-                    "best_epoch_mean": float(np.mean([r["best_epoch"] for _, r in pairs])),
-                }
-            )
-    return pd.DataFrame(rows)
+    def references(w, runs):
+        gen = _generator({**cfg, "w": w})
+        return {
+            "bayes": gen.bayes_accuracy(),
+            "pairwise_critic_acc": gen.pairwise_accuracy(),
+            "one_over_w": 1.0 / w,
+            "chance": gen.chance_accuracy(),
+        }
+
+    return _sweep.accuracy_table(
+        cells, results, by="w", values=cfg["w_values"], methods=METHODS, columns=references
+    )
 
 
 def _checks(table: pd.DataFrame, quick: bool) -> list[tuple[str, bool, str]]:
@@ -205,40 +180,20 @@ def _plot(table: pd.DataFrame, cfg: dict):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab m3``."""
     _sweep.add_common_arguments(parser)
-    parser.add_argument("--seeds", type=int, default=None, help="training seeds per cell (default: 1)")
+    _sweep.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the table."""
     start = time.perf_counter()
-    cfg = default_config(quick=args.quick)
-    if args.seeds is not None:
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-        cfg["seeds"] = args.seeds
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
     out = _io.resolve_out(args.out)
     cells = _cells(cfg, args.seed)
-    results = _sweep.run_cells(
-        _cell,
-        cells,
-        cache_dir=_sweep.cache_dir(args, out, EXPERIMENT),
-        jobs=args.jobs,
-        progress=_sweep.want_progress(args),
-        desc=EXPERIMENT,
-    )
+    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
     table = _table(cfg, cells, results)
     _io.write_csv(out / f"{EXPERIMENT}.csv", table)
-    _io.write_json(
-        out / f"{EXPERIMENT}_config.json",
-        {"experiment": EXPERIMENT, "version": VERSION, "seed": args.seed, "quick": bool(args.quick), **cfg},
-    )
-    import matplotlib.pyplot as plt
-
-    fig = _plot(table, cfg)
-    _io.save_figure(fig, out, EXPERIMENT)
-    plt.close(fig)
+    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
+    _io.save_figure(_plot(table, cfg), out, EXPERIMENT, close=True)
 
     checks = _checks(table, args.quick)
     wall = time.perf_counter() - start
@@ -250,22 +205,16 @@ def run(args: argparse.Namespace) -> dict:
         cols = [f"{mean[m]:.3f} ± {se[m]:.3f}" for m in METHODS]
         print(f"{w:>3}  {cols[0]:>15}  {cols[1]:>15}  {bound.loc[w]:>15.3f}")
     print(f"chance = {1 / cfg['n_classes']:.3f}")
-    for name, ok, detail in checks:
-        print(f"{'PASS' if ok else 'FAIL'}: {name} ({detail})")
-    n = len(cells)
-    print(f"{EXPERIMENT}: {n} cells, wall time {wall:.1f} s with --jobs {args.jobs}; outputs in {out}")
+    _sweep.print_checks(checks)
+    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
     return {"table": table, "checks": checks, "wall_seconds": wall}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``m3`` as a script: ``python -m experiments.m3 [options]``."""
-    parser = argparse.ArgumentParser(prog="m3", description=__doc__)
-    add_arguments(parser)
-    try:
-        run(parser.parse_args(argv))
-    except ValueError as err:  # bad user input: a clear message, no traceback
-        parser.exit(2, f"m3: error: {err}\n")
-    return 0
+    """``python -m experiments.m3``: same as ``symile-lab m3``."""
+    from experiments.cli import run_command
+
+    return run_command("m3", argv)
 
 
 if __name__ == "__main__":

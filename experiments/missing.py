@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from experiments import _io, _sweep
-from experiments.figure3 import summarise_accuracy
 
 __all__ = ["add_arguments", "run", "main", "default_config"]
 
@@ -75,7 +74,6 @@ def _inputs(sample: dict, n: int, placeholder: float) -> list[np.ndarray]:
 
 def _cell(cell: dict) -> dict:
     from generators import BinaryXOR
-    from symile_min import TrainConfig, train, zero_shot_accuracy
 
     d, ph = cell["d"], cell["placeholder"]
     p_missing = round(1.0 - cell["completeness"], 10)
@@ -83,57 +81,44 @@ def _cell(cell: dict) -> dict:
     complete = BinaryXOR(d=d, p=cell["p"])
     train_set = incomplete.sample(cell["n_train"], np.random.default_rng(cell["data_seed"]))
     val_set = incomplete.sample(cell["n_val"], np.random.default_rng(cell["val_seed"]))
-    config = TrainConfig(method=cell["method"], seed=cell["model_seed"], **cell["train"])
-    result = train(_inputs(train_set, cell["n_train"], ph), _inputs(val_set, cell["n_val"], ph), config)
+
+    def test_inputs(seed: int) -> list[np.ndarray]:
+        return _inputs(complete.sample(cell["n_test"], np.random.default_rng(seed)), cell["n_test"], ph)
 
     every_b = complete.decode(np.arange(2**d))  # (2^d, d)
     candidates = np.concatenate([every_b, np.ones((2**d, 1))], axis=1)  # (2^d, d + 1): observed
-    accs = []
-    for test_seed in cell["test_seeds"]:
-        test = complete.sample(cell["n_test"], np.random.default_rng(test_seed))
-        data = _inputs(test, cell["n_test"], ph)
-        acc = zero_shot_accuracy(result.model, data, target=1, candidates=candidates, method=cell["method"])
-        accs.append(acc)
+    result = _sweep.train_and_test(
+        cell,
+        _inputs(train_set, cell["n_train"], ph),
+        _inputs(val_set, cell["n_val"], ph),
+        test_inputs,
+        target=1,
+        candidates=candidates,
+    )
     observed = np.ones(cell["n_train"], dtype=bool)
     for k in "abc":
         observed &= train_set.get(f"mask_{k}", True)
     n_complete = int(observed.sum())  # training rows with all three modalities observed
-    return {"acc": accs, "best_epoch": int(result.best_epoch), "n_complete_train": n_complete}
+    return {**result, "n_complete_train": n_complete}
 
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.missing")
+    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.missing")
     d, p = cfg["d"], cfg["p"]
-    n_sets = cfg["n_test_sets"]
-    test_seeds = [_sweep.cell_seed(master_seed, EXPERIMENT, "test", d, p, j) for j in range(n_sets)]
     cells = []
     for comp in cfg["completeness"]:
-        for k in range(cfg["seeds"]):
-            for method in METHODS:
-                cells.append(
-                    {
-                        "experiment": EXPERIMENT,
-                        "version": VERSION,
-                        "code": code,
-                        "d": d,
-                        "p": p,
-                        "completeness": comp,
-                        "placeholder": cfg["placeholder"],
-                        "method": method,
-                        "seed_index": k,
-                        "data_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "train", d, p, comp, k),
-                        "val_seed": _sweep.cell_seed(master_seed, EXPERIMENT, "val", d, p, comp, k),
-                        "model_seed": _sweep.cell_seed(
-                            master_seed, EXPERIMENT, "model", d, p, comp, method, k
-                        ),
-                        "test_seeds": test_seeds,
-                        "n_train": cfg["n_train"],
-                        "n_val": cfg["n_val"],
-                        "n_test": cfg["n_test"],
-                        "train": cfg["train"],
-                    }
-                )
+        cells += _sweep.training_cells(
+            cfg,
+            master_seed,
+            experiment=EXPERIMENT,
+            version=VERSION,
+            code=code,
+            methods=METHODS,
+            setting={"d": d, "p": p, "completeness": comp, "placeholder": cfg["placeholder"]},
+            identity=(d, p, comp),
+            test_identity=(d, p),  # the same complete test sets at every completeness level
+        )
     return cells
 
 
@@ -141,29 +126,17 @@ def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
     from generators import xor_bayes_accuracy
 
     d = cfg["d"]
-    rows = []
-    for method in METHODS:
-        for comp in cfg["completeness"]:
-            pairs = [
-                (c, r) for c, r in zip(cells, results) if c["method"] == method and c["completeness"] == comp
-            ]
-            pairs.sort(key=lambda cr: cr[0]["seed_index"])
-            acc = np.array([r["acc"] for _, r in pairs])  # (seeds, test sets)
-            rows.append(
-                {
-                    "completeness": comp,
-                    "method": method,
-                    **summarise_accuracy(acc),
-                    "n_seeds": acc.shape[0],
-                    "n_test_sets": acc.shape[1],
-                    "bayes": float(xor_bayes_accuracy(d, cfg["p"])),
-                    "chance": 2.0**-d,
-                    "complete_train_fraction": float(np.mean([r["n_complete_train"] for _, r in pairs]))
-                    / cfg["n_train"],
-                    "best_epoch_mean": float(np.mean([r["best_epoch"] for _, r in pairs])),
-                }
-            )
-    return pd.DataFrame(rows)
+
+    def references(comp, runs):
+        return {
+            "bayes": float(xor_bayes_accuracy(d, cfg["p"])),
+            "chance": 2.0**-d,
+            "complete_train_fraction": float(np.mean([r["n_complete_train"] for r in runs])) / cfg["n_train"],
+        }
+
+    return _sweep.accuracy_table(
+        cells, results, by="completeness", values=cfg["completeness"], methods=METHODS, columns=references
+    )
 
 
 def _checks(table: pd.DataFrame) -> list[tuple[str, bool, str]]:
@@ -211,40 +184,20 @@ def _plot(table: pd.DataFrame, cfg: dict):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab missing``."""
     _sweep.add_common_arguments(parser)
-    parser.add_argument("--seeds", type=int, default=None, help="training seeds per cell (default: 1)")
+    _sweep.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the table."""
     start = time.perf_counter()
-    cfg = default_config(quick=args.quick)
-    if args.seeds is not None:
-        if args.seeds < 1:
-            raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-        cfg["seeds"] = args.seeds
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
     out = _io.resolve_out(args.out)
     cells = _cells(cfg, args.seed)
-    results = _sweep.run_cells(
-        _cell,
-        cells,
-        cache_dir=_sweep.cache_dir(args, out, EXPERIMENT),
-        jobs=args.jobs,
-        progress=_sweep.want_progress(args),
-        desc=EXPERIMENT,
-    )
+    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
     table = _table(cfg, cells, results)
     _io.write_csv(out / f"{EXPERIMENT}.csv", table)
-    _io.write_json(
-        out / f"{EXPERIMENT}_config.json",
-        {"experiment": EXPERIMENT, "version": VERSION, "seed": args.seed, "quick": bool(args.quick), **cfg},
-    )
-    import matplotlib.pyplot as plt
-
-    fig = _plot(table, cfg)
-    _io.save_figure(fig, out, EXPERIMENT)
-    plt.close(fig)
+    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
+    _io.save_figure(_plot(table, cfg), out, EXPERIMENT, close=True)
 
     checks = _checks(table)
     wall = time.perf_counter() - start
@@ -254,22 +207,16 @@ def run(args: argparse.Namespace) -> dict:
         mean, se = wide.loc[comp, "acc_mean"], wide.loc[comp, "acc_se"]
         cols = [f"{mean[m]:.3f} ± {se[m]:.3f}" for m in METHODS]
         print(f"{comp:>12.2f}  {cols[0]:>15}  {cols[1]:>15}")
-    for name, ok, detail in checks:
-        print(f"{'PASS' if ok else 'FAIL'}: {name} ({detail})")
-    n = len(cells)
-    print(f"{EXPERIMENT}: {n} cells, wall time {wall:.1f} s with --jobs {args.jobs}; outputs in {out}")
+    _sweep.print_checks(checks)
+    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
     return {"table": table, "checks": checks, "wall_seconds": wall}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``missing`` as a script: ``python -m experiments.missing [options]``."""
-    parser = argparse.ArgumentParser(prog="missing", description=__doc__)
-    add_arguments(parser)
-    try:
-        run(parser.parse_args(argv))
-    except ValueError as err:  # bad user input: a clear message, no traceback
-        parser.exit(2, f"missing: error: {err}\n")
-    return 0
+    """``python -m experiments.missing``: same as ``symile-lab missing``."""
+    from experiments.cli import run_command
+
+    return run_command("missing", argv)
 
 
 if __name__ == "__main__":

@@ -701,11 +701,7 @@ def run(args: argparse.Namespace) -> dict:
     _io.write_csv(out / "sufficiency_checks.csv", check_frame)
     _io.atomic_write_text(out / "sufficiency.md", _markdown(exact, learned, disease, summary, check_frame))
     _io.write_json(out / "sufficiency_config.json", cfg)
-    fig = _plot(exact, learned, summary)
-    _io.save_figure(fig, out, "sufficiency")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    _io.save_figure(_plot(exact, learned, summary), out, "sufficiency", close=True)
 
     for claim, ok, detail in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {claim}  ({detail})")
@@ -837,10 +833,9 @@ def _plot(exact: pd.DataFrame, learned: pd.DataFrame, summary: pd.DataFrame):
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m experiments.sufficiency``: same as ``symile-lab sufficiency``."""
-    parser = argparse.ArgumentParser(prog="symile-lab sufficiency", description=__doc__.split("\n")[0])
-    add_arguments(parser)
-    run(parser.parse_args(argv))
-    return 0
+    from experiments.cli import run_command
+
+    return run_command("sufficiency", argv)
 
 
 if __name__ == "__main__":

@@ -158,11 +158,10 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="symile-lab table1", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    run(args)
-    return 0
+    """``python -m experiments.table1``: same as ``symile-lab table1``."""
+    from experiments.cli import run_command
+
+    return run_command("table1", argv)
 
 
 if __name__ == "__main__":
