@@ -182,19 +182,18 @@ def _bound_cell(cell: dict) -> dict:
     t0 = time.perf_counter()
     result = train(train_data, val_data, config)
     seconds = time.perf_counter() - t0
-    if cell["data"] == "xor" and cell["negatives"] == "n_squared":
-        # all N^2 combinations of a batch of N = 1000 are 10^9 scores per anchor; XOR inputs take only
-        # 2^d values, so the same loss is computed exactly on the distinct rows (grouped form)
-        est = _grouped_bound(result.model, test_data, cell["batch_size"])
-    else:
-        est = bound_estimate(
-            result.model,
-            test_data,
-            method=cell["method"],
-            negatives=cell["negatives"],
-            batch_size=cell["batch_size"],
-            base=2,
-        )
+    # all N^2 combinations of a batch of N = 1000 are 10^9 scores per anchor; XOR inputs take only
+    # 2^d values, so the same loss is computed exactly on the distinct rows (grouped form)
+    grouped = cell["data"] == "xor" and cell["negatives"] == "n_squared"
+    est = bound_estimate(
+        result.model,
+        test_data,
+        method=cell["method"],
+        negatives=cell["negatives"],
+        batch_size=cell["batch_size"],
+        base=2,
+        grouped=grouped,
+    )
     return {
         "bound": float(est["bound"]),
         "se": float(est["se"]),
@@ -203,39 +202,6 @@ def _bound_cell(cell: dict) -> dict:
         "best_epoch": int(result.best_epoch),
         "final_logit_scale": float(result.history["logit_scale"].iloc[-1]),
         "train_seconds": round(seconds, 1),
-    }
-
-
-def _grouped_bound(model, test_data, batch_size: int) -> dict:
-    """Symile ``"n_squared"`` held-out bound (bits) over disjoint batches, on distinct input rows.
-
-    Same definition as :func:`symile_min.evaluate.bound_estimate` (mean and standard error over batches
-    of ``2 log N - loss``), with the loss evaluated by :func:`symile_min.losses.symile_loss_grouped`,
-    which equals the plain loss exactly for the ``"n_squared"`` scheme.
-    """
-    import torch
-
-    from symile_min import bound_cap, bound_from_loss, symile_loss_grouped
-
-    xs = [torch.as_tensor(x, dtype=torch.float32) for x in test_data]
-    uniq, ids = zip(*(torch.unique(x, dim=0, return_inverse=True) for x in xs))
-    n_batches = xs[0].shape[0] // batch_size
-    m = len(xs)
-    bounds = []
-    with torch.no_grad():
-        reps = model.encode(list(uniq))  # M x (U_m, d)
-        for b in range(n_batches):
-            batch_ids = [i[b * batch_size : (b + 1) * batch_size] for i in ids]
-            loss = float(symile_loss_grouped(reps, batch_ids, model.logit_scale, negatives="n_squared"))
-            bounds.append(
-                bound_from_loss(loss, batch_size, m, method="symile", negatives="n_squared", base=2)
-            )
-    bounds = np.asarray(bounds)
-    return {
-        "bound": float(bounds.mean()),
-        "se": float(bounds.std(ddof=1) / math.sqrt(len(bounds))) if len(bounds) > 1 else math.nan,
-        "cap": bound_cap(batch_size, m, method="symile", negatives="n_squared", base=2),
-        "n_batches": n_batches,
     }
 
 

@@ -9,7 +9,14 @@ import numpy as np
 import torch
 
 from ._checks import METHODS, NEGATIVES, check_choice, check_reps
-from .losses import bound_cap, bound_from_loss, clip_loss, symile_loss
+from .losses import (
+    bound_cap,
+    bound_from_loss,
+    clip_loss,
+    clip_loss_grouped,
+    symile_loss,
+    symile_loss_grouped,
+)
 from .model import SymileModel, to_tensor_list
 
 __all__ = ["zero_shot_scores", "zero_shot_accuracy", "bound_estimate"]
@@ -163,6 +170,7 @@ def bound_estimate(
     n_batches: int | None = None,
     base: float = 2,
     seed: int = 0,
+    grouped: bool = False,
 ) -> dict:
     r"""Held-out contrastive lower bound ``log K - loss``, mean and standard error over disjoint batches.
 
@@ -193,6 +201,11 @@ def bound_estimate(
         Log base of the result (2: bits, e: nats).
     seed : int
         Seeds the permutations of the ``"n"`` negatives.
+    grouped : bool
+        Evaluate each batch's loss on the distinct input rows only (:func:`symile_loss_grouped`,
+        :func:`clip_loss_grouped`): the same value up to rounding, and far cheaper when every modality
+        takes few distinct values (discrete data), e.g. ``"n_squared"`` at N = 1000 on XOR data costs
+        O(U^M) instead of O(N^M) scores.
 
     Returns
     -------
@@ -217,14 +230,26 @@ def bound_estimate(
     gen = torch.Generator().manual_seed(seed)
     losses = []
     with torch.no_grad():
-        reps = model.encode(xs)  # M x (N, d)
         scale = model.logit_scale
+        if grouped:
+            uniq, ids = zip(*(torch.unique(x, dim=0, return_inverse=True) for x in xs))
+            reps = model.encode(list(uniq))  # M x (U_m, d): one row per distinct input
+        else:
+            ids, reps = None, model.encode(xs)  # M x (N, d)
         for b in range(n_batches):
-            batch = [r[b * batch_size : (b + 1) * batch_size] for r in reps]  # M x (B, d)
-            if method == "clip":
-                loss = clip_loss(batch, scale)
+            rows = slice(b * batch_size, (b + 1) * batch_size)
+            if grouped:
+                batch_ids = [i[rows] for i in ids]  # M x (B,) indices into reps
+                if method == "clip":
+                    loss = clip_loss_grouped(reps, batch_ids, scale)
+                else:
+                    loss = symile_loss_grouped(reps, batch_ids, scale, negatives=negatives, generator=gen)
             else:
-                loss = symile_loss(batch, scale, negatives=negatives, generator=gen)
+                batch = [r[rows] for r in reps]  # M x (B, d)
+                if method == "clip":
+                    loss = clip_loss(batch, scale)
+                else:
+                    loss = symile_loss(batch, scale, negatives=negatives, generator=gen)
             losses.append(float(loss))
     bounds = np.array(
         [

@@ -53,6 +53,19 @@ def test_clip_cannot_learn_three_bit_xor(xor_runs):
     assert 0.4 <= acc <= 0.6
 
 
+@pytest.mark.parametrize(
+    ("method", "negatives"), [("symile", "n"), ("symile", "n_squared"), ("clip", "n")]
+)
+def test_grouped_bound_estimate_equals_the_plain_one(xor_runs, method, negatives):
+    runs, test = xor_runs
+    kwargs = dict(method=method, negatives=negatives, batch_size=100, n_batches=3, base=math.e, seed=4)
+    plain = bound_estimate(runs[method].model, test, **kwargs)
+    grouped = bound_estimate(runs[method].model, test, grouped=True, **kwargs)
+    assert grouped["bound"] == pytest.approx(plain["bound"], abs=1e-5)
+    assert grouped["se"] == pytest.approx(plain["se"], abs=1e-5)
+    assert grouped["cap"] == plain["cap"]
+
+
 def test_history_columns_and_best_epoch(xor_runs):
     res = xor_runs[0]["symile"]
     assert list(res.history.columns) == ["epoch", "train_loss", "val_loss", "logit_scale", "best"]
