@@ -163,7 +163,9 @@ def _checks(acc: pd.DataFrame, quick: bool) -> list[tuple[str, bool, str]]:
         (
             f"Symile within {tol_sym} of Bayes-optimal at every p",
             bool((gap_sym <= tol_sym).all()),
-            f"largest gap {gap_sym.max():.4f} at p = {gap_sym.idxmax():g}",
+            f"largest gap {gap_sym.max():.4f} at p = {gap_sym.idxmax():g}; mean of "
+            f"{int(sym['n_seeds'].iloc[0])} training seed(s) — the gap at small p is seed-dependent, "
+            "see --seeds and the module docstring",
         ),
         (
             f"CLIP within {tol_clip} of chance at every p",
