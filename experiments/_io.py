@@ -21,6 +21,7 @@ __all__ = [
     "write_json",
     "write_csv",
     "save_figure",
+    "markdown_table",
 ]
 
 
@@ -106,3 +107,28 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable: {obj!r}")
+
+
+def markdown_table(frame, index_name: str | None = None, fmt: str = "{:.4f}") -> str:
+    """A GitHub-markdown table of a DataFrame, written by hand so the bytes never depend on tabulate.
+
+    Floats are formatted with ``fmt`` (NaN as an empty cell), other values with ``str``; pipes are
+    escaped so that ``p(y | t)`` does not split a cell. The index is a first column named
+    ``index_name`` when given, and left out otherwise.
+    """
+    import math
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|")
+
+    cols = ([index_name] if index_name is not None else []) + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
+    for idx, row in frame.iterrows():
+        cells = [cell(idx)] if index_name is not None else []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if math.isnan(v) else fmt.format(v))
+            else:
+                cells.append(cell(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -739,7 +739,7 @@ def _markdown(exact, learned, disease, summary, checks) -> str:
     parts = [
         "# Sufficiency claims (bits; see experiments/sufficiency.py for definitions)\n",
         "## Checks\n",
-        checks.to_markdown(index=False) if _has_tabulate() else checks.to_string(index=False),
+        _table_text(checks),
         "\n## Exact optimal rules on XOR\n",
         _table_text(exact),
         "\n## Learned statistics on XOR (ratios NaN where I(b; a,c) = 0)\n",
@@ -753,18 +753,9 @@ def _markdown(exact, learned, disease, summary, checks) -> str:
     return "\n".join(parts)
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _table_text(frame: pd.DataFrame) -> str:
-    if _has_tabulate():
-        return frame.to_markdown(index=False, floatfmt=".6g")
-    return "```\n" + frame.to_string(index=False, float_format=lambda x: f"{x:.6g}") + "\n```"
+    """A markdown table with 6 significant digits (same bytes whatever is installed)."""
+    return _io.markdown_table(frame, fmt="{:.6g}")
 
 
 def _plot(exact: pd.DataFrame, learned: pd.DataFrame, summary: pd.DataFrame):

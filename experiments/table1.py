@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 
 import pandas as pd
 
-from experiments._io import atomic_write_text, resolve_out, write_csv, write_json
+from experiments._io import atomic_write_text, markdown_table, resolve_out, write_csv, write_json
 from generators import DiseaseTemperature
 
 __all__ = ["add_arguments", "run", "main", "quantities", "predictions"]
@@ -57,27 +56,6 @@ def predictions(dt: DiseaseTemperature) -> pd.DataFrame:
         row["argmax_y PMI(y,t)"] = dt.pmi_prediction(t)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _md_cell(value) -> str:
-    """A markdown table cell: pipes escaped so that ``p(y | t)`` does not split the cell."""
-    return str(value).replace("|", "\\|")
-
-
-def _markdown(frame: pd.DataFrame, index_name: str | None = None, fmt: str = "{:.4f}") -> str:
-    """A GitHub-markdown table of ``frame`` (floats with ``fmt``), written by hand (no tabulate needed)."""
-    cols = ([index_name] if index_name is not None else []) + [str(c) for c in frame.columns]
-    cols = [_md_cell(c) for c in cols]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
-    for idx, row in frame.iterrows():
-        cells = [_md_cell(idx)] if index_name is not None else []
-        for v in row:
-            if isinstance(v, float):
-                cells.append("" if math.isnan(v) else fmt.format(v))
-            else:
-                cells.append(_md_cell(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _latex(frame: pd.DataFrame) -> str:
@@ -124,7 +102,7 @@ def run(args: argparse.Namespace) -> dict:
     md = [
         "# Table 1: disease y and temperature t (illustrative joint, not the paper's values)",
         "",
-        _markdown(table, index_name="quantity"),
+        markdown_table(table, index_name="quantity"),
         "",
         "## Exact quantities (bits)",
         "",
@@ -132,11 +110,11 @@ def run(args: argparse.Namespace) -> dict:
         + ", ".join(f"T({t}) = {g}" for t, g in dt.minimal_sufficient_statistic().items())
         + ".",
         "",
-        _markdown(quant.set_index("quantity"), index_name="quantity", fmt="{:.6f}"),
+        markdown_table(quant.set_index("quantity"), index_name="quantity", fmt="{:.6f}"),
         "",
         "## Per temperature: sufficient statistic, PMI and predictions",
         "",
-        _markdown(preds, fmt="{:.4f}"),
+        markdown_table(preds, fmt="{:.4f}"),
         "",
     ]
     paths["md"] = atomic_write_text(out / "table1.md", "\n".join(md))
