@@ -3,11 +3,12 @@
 Kept apart from the loss math: the losses in :mod:`symile_min.losses` are unchanged; this module only
 all-gathers the (N_local, d) representations into (N_global, d) ones before they are called.
 
-Gradients: :func:`gather_features` uses the differentiable ``torch.distributed.nn.functional.all_gather``,
-whose backward sums, onto each rank's local rows, the gradients that *every* rank's loss sends them.
+Gradients: :func:`gather_features` is a differentiable all-gather whose backward sums, onto each rank's
+local rows, the gradients that *every* rank's loss sends them.
 Every rank computes the same global loss L, so rank r's encoder receives ``world_size * dL/d(local_r)``;
 DDP then **averages** parameter gradients over ranks, which gives exactly the gradient of L on the
-concatenated batch, as in one process (checked by ``tests/symile_min/test_distributed.py``).
+concatenated batch, as in one process (checked by ``tests/symile_min/test_distributed.py``, which launches
+``tests/symile_min/ddp_worker.py`` with torchrun).
 For ``negatives="n"`` every rank must draw the same permutations: pass a ``torch.Generator`` seeded
 identically on all ranks (e.g. with the step number).
 
@@ -61,58 +62,23 @@ def gather_features(reps: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         raise ValueError("reps must be a list of (N_local, d) tensors")
     if not is_distributed():
         return reps
-    from torch.distributed.nn.functional import all_gather
-
-    return [torch.cat(all_gather(r.contiguous()), dim=0) for r in reps]
+    return [_AllGather.apply(r.contiguous()) for r in reps]
 
 
-def _equivalence_worker(rank: int, world_size: int, port: int, out: str) -> None:
-    """Test helper (spawned by ``tests/symile_min/test_distributed.py``; must be importable by children).
+class _AllGather(torch.autograd.Function):
+    """Differentiable all-gather: forward concatenates every rank's (N_local, d) rows in rank order;
+    backward sums, over ranks, the gradients that every rank's loss sends to this rank's rows."""
 
-    Rank r encodes rows [r * n_local, (r + 1) * n_local) of a fixed float64 batch, gathers, computes
-    every objective on the global batch, averages the gradients over ranks (what DDP does) and rank 0
-    saves ``{objective: (loss, grads)}`` to ``out``.
-    """
-    import os
+    @staticmethod
+    def forward(ctx, local: torch.Tensor) -> torch.Tensor:
+        parts = [torch.empty_like(local) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, local)
+        return torch.cat(parts, dim=0)  # (world_size * N_local, d)
 
-    from .losses import clip_loss, symile_loss
-
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=world_size)
-    try:
-        data, model_fn = _equivalence_problem(world_size)
-        n_local = data[0].shape[0] // world_size
-        results = {}
-        for objective in ("n", "n_squared", "clip"):
-            model = model_fn()
-            local = [x[rank * n_local : (rank + 1) * n_local] for x in data]
-            reps = gather_features(model.encode(local))  # M x (N_global, d)
-            if objective == "clip":
-                loss = clip_loss(reps, model.logit_scale)
-            else:
-                gen = torch.Generator().manual_seed(7)  # same permutations on every rank
-                loss = symile_loss(reps, model.logit_scale, negatives=objective, generator=gen)
-            loss.backward()
-            for p in model.parameters():
-                dist.all_reduce(p.grad)
-                p.grad /= world_size
-            results[objective] = (loss.detach(), [p.grad.clone() for p in model.parameters()])
-        if rank == 0:
-            torch.save(results, out)
-    finally:
-        dist.destroy_process_group()
-
-
-def _equivalence_problem(world_size: int, n_local: int = 6):
-    """A fixed float64 batch of 3 modalities and a seeded model factory, shared by test and workers."""
-    from .model import SymileModel
-
-    g = torch.Generator().manual_seed(0)
-    data = [torch.randn(world_size * n_local, 3, generator=g, dtype=torch.float64) for _ in range(3)]
-
-    def model_fn():
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            return SymileModel([3, 3, 3], rep_dim=4, logit_scale_init=0.5).double()
-
-    return data, model_fn
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad)  # (world_size * N_local, d): summed over every rank's loss
+        n_local = grad.shape[0] // dist.get_world_size()
+        rank = dist.get_rank()
+        return grad[rank * n_local : (rank + 1) * n_local]  # (N_local, d)
