@@ -16,7 +16,17 @@ CLIP model bounds the **sum of pairwise mutual informations**
             I(x_i; x_j) = \tfrac12 \log \frac{\det R_{ii} \det R_{jj}}{\det R_{[ij],[ij]}}.
 
 Everything is in **bits** (bounds converted from nats). Per cell the held-out bound is the mean over test
-batches of :math:`\log N - \mathcal{L}`, with its standard error over batches. Checks (printed as
+batches of :math:`\log N - \mathcal{L}`, with its standard error over batches.
+
+**Exact critic (XOR).** Next to every learned XOR bound (column ``critic = "learned"``) the same held-out
+estimator is evaluated with the *optimal* critic instead of the trained model (``critic = "exact"``): the
+pointwise total correlation :math:`\log P(a,b,c) / (P(a)P(b)P(c))` for Symile and the pairwise PMIs
+:math:`\log P(x,y) / (P(x)P(y))` for CLIP, computed exactly from :meth:`generators.BinaryXOR.joint_pmf`
+(:func:`xor_exact_critic`). Same test batches (the learned cell's own test set), same batch size, same
+negatives (for ``"n"`` the same row permutations), same ``log K - loss`` with mean ± se over batches
+(:func:`exact_critic_bound`). The gap between the two rows of a cell is what the learned critic (linear
+encoders, normalised multilinear score) loses; the gap between the exact row and the truth is the
+estimator's own (InfoNCE with ``N`` candidates). Checks (printed as
 ``PASS``/``FAIL``): no bound exceeds its truth by more than 3 standard errors (a lower bound cannot exceed
 the truth beyond noise); the tightness ratio ``bound / truth`` is reported per cell and is **NaN where the
 truth is 0** (CLIP's target on XOR at ``p = 1``), since a ratio to 0 is undefined.
@@ -47,6 +57,8 @@ __all__ = [
     "main",
     "gaussian_block_truth",
     "xor_truth",
+    "xor_exact_critic",
+    "exact_critic_bound",
     "bound_checks",
 ]
 
@@ -56,6 +68,10 @@ FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 METHODS = (("symile", "n"), ("symile", "n_squared"), ("clip", "n"))
 #: A bound is "above its truth" when bound - truth > SE_TOLERANCE * se.
 SE_TOLERANCE = 3.0
+#: Zero-probability tuples (exact critic score -inf) are scored this many nats below the lowest finite
+#: score of their matrix: exp(-1000) underflows to exactly 0 in float64 (below e^-745), so the loss is
+#: the one with -inf, without the NaN/inf checks of the score-level losses tripping.
+_ZERO_PROB_MARGIN = 1000.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -132,6 +148,265 @@ def gaussian_block_truth(R: np.ndarray, dims, *, base: float = 2) -> dict:
             total += mi
     out["pairwise_sum"] = total
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# the exact (optimal) critic on XOR and its held-out bound
+
+
+def xor_exact_critic(d: int, p: float) -> dict:
+    r"""Optimal critics of switched XOR from its exact joint pmf, in **nats** (-inf where P = 0).
+
+    .. math::
+
+        s(a, b, c) = \log \frac{P(a, b, c)}{P(a) P(b) P(c)}, \qquad
+        s_{xy}(x, y) = \log \frac{P(x, y)}{P(x) P(y)}
+
+    Parameters
+    ----------
+    d : int
+        Bits per modality (the tables have side :math:`2^d`, integer encoding of
+        :func:`generators.encode_bits`).
+    p : float
+        XOR switch probability in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``"joint"``: (2^d,)*3 pointwise total correlation ``s`` with axes (a, b, c); ``"pairs"``: dict
+        ``{(0, 1): s_ab, (0, 2): s_ac, (1, 2): s_bc}`` of (2^d, 2^d) pointwise mutual informations.
+        Scores in nats (they enter the InfoNCE loss directly); -inf marks a zero-probability tuple.
+
+    Examples
+    --------
+    >>> s = xor_exact_critic(1, 1.0)  # c = a XOR b: every possible tuple has P = 1/4 = 2 P(a)P(b)P(c)
+    >>> round(float(s["joint"][0, 0, 0] / np.log(2)), 6), bool(np.isneginf(s["joint"][0, 0, 1]))
+    (1.0, True)
+    >>> float(np.abs(s["pairs"][(0, 2)]).max())  # a and c independent at p = 1: PMI 0
+    0.0
+    """
+    from generators import BinaryXOR
+
+    P = BinaryXOR(d=int(d), p=float(p)).joint_pmf()  # (U, U, U), axes (a, b, c)
+    m_count = P.ndim
+    marg = [P.sum(axis=tuple(k for k in range(m_count) if k != m)) for m in range(m_count)]  # (U,) each
+    with np.errstate(divide="ignore"):  # log 0 = -inf: a zero-probability tuple
+        indep = marg[0][:, None, None] * marg[1][None, :, None] * marg[2][None, None, :]
+        joint = np.log(P) - np.log(indep)
+        pairs = {}
+        for i in range(m_count):
+            for j in range(i + 1, m_count):
+                P_ij = P.sum(axis=tuple(k for k in range(m_count) if k not in (i, j)))  # (U, U)
+                pairs[(i, j)] = np.log(P_ij) - np.log(np.outer(marg[i], marg[j]))
+    return {"joint": joint, "pairs": pairs}
+
+
+def _finite_scores(scores: np.ndarray, positives: np.ndarray):
+    """float64 tensor of ``scores`` with -inf (zero-probability tuples) replaced by a score whose exp is 0.
+
+    The replacement is ``_ZERO_PROB_MARGIN`` nats below the lowest finite score; every row's largest
+    score is at least its (finite) positive, so ``exp(replacement - row max)`` underflows to exactly 0.
+    """
+    import torch
+
+    if not np.isfinite(positives).all():
+        raise ValueError("a sampled positive tuple has probability 0 under the critic's pmf (score -inf)")
+    if np.isnan(scores).any() or np.isposinf(scores).any():
+        raise ValueError("exact critic scores must be finite or -inf, got nan or +inf")
+    finite = np.isfinite(scores)
+    if not finite.all():
+        scores = np.where(finite, scores, scores[finite].min() - _ZERO_PROB_MARGIN)
+    return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float64))
+
+
+def _n_scores(joint: np.ndarray, codes, perms) -> list:
+    """Per-anchor (N, N) exact-critic score matrices of the ``"n"`` negatives, as :func:`symile_loss` builds.
+
+    Anchor m, row i: the anchor's own value; column j: the first non-anchor modality at row j, every
+    further non-anchor modality k at row ``perm_k[j]`` (``perms[m]``, one per further modality); the
+    diagonal is the positive tuple (i, ..., i). Nats.
+    """
+    m_count = len(codes)
+    pos = joint[tuple(codes)]  # (N,) score of the positive tuples
+    out = []
+    for m in range(m_count):
+        others = [k for k in range(m_count) if k != m]
+        index = [None] * m_count
+        index[m] = codes[m][:, None]  # (N, 1) anchor rows
+        index[others[0]] = codes[others[0]][None, :]  # (1, N) first non-anchor keeps its row order
+        for k, perm in zip(others[1:], perms[m], strict=True):
+            index[k] = codes[k][perm.numpy()][None, :]  # (1, N) further modalities row-permuted
+        s = joint[tuple(index)].copy()  # (N, N)
+        np.fill_diagonal(s, pos)  # positives on the diagonal
+        out.append(_finite_scores(s, pos))
+    return out
+
+
+def _n_squared_loss_grouped(joint: np.ndarray, codes) -> float:
+    r"""Exact-critic ``"n_squared"`` Symile loss (nats) of one batch, on the distinct values.
+
+    For anchor m and a row whose anchor value is u, the log-sum-exp over all :math:`N^{M-1}` combinations
+    of non-anchor rows only depends on the values in the combination, so
+
+    .. math:: \log \sum_{j, k} e^{s(u, b_j, c_k)} = \log \sum_{v, w} n_b(v)\, n_c(w)\, e^{s(u, v, w)}
+
+    with :math:`n(\cdot)` the counts of each value in the batch (here for anchor a; likewise for b, c).
+    O(U^M) instead of O(N^M); zero-probability tuples (-inf) and absent values (log count -inf) add
+    exactly 0 to the sum (the anchor's own positive is finite, so no row is all -inf).
+    """
+    import torch
+
+    m_count = len(codes)
+    pos = joint[tuple(codes)]  # (N,)
+    if not np.isfinite(pos).all():
+        raise ValueError("a sampled positive tuple has probability 0 under the critic's pmf (score -inf)")
+    with np.errstate(divide="ignore"):  # log 0 = -inf: value absent from the batch
+        log_counts = [np.log(np.bincount(c, minlength=joint.shape[k])) for k, c in enumerate(codes)]
+    losses = []
+    for m in range(m_count):
+        weighted = torch.from_numpy(joint.astype(np.float64))  # (U,)*M, -inf stays -inf: never NaN
+        others = tuple(k for k in range(m_count) if k != m)
+        for k in others:
+            shape = [1] * m_count
+            shape[k] = -1
+            weighted = weighted + torch.from_numpy(log_counts[k]).reshape(shape)
+        lse = torch.logsumexp(weighted, dim=others).numpy()  # (U_m,) per anchor value
+        losses.append(float(np.mean(lse[codes[m]] - pos)))
+    return float(np.mean(losses))
+
+
+def exact_critic_bound(
+    critic: dict,
+    codes,
+    *,
+    method: str,
+    negatives: str = "n",
+    batch_size: int = 1000,
+    n_batches: int | None = None,
+    base: float = 2,
+    seed: int = 0,
+) -> dict:
+    r"""Held-out bound ``log K - loss`` of the **exact** critic, batched as :func:`symile_min.bound_estimate`.
+
+    .. math::
+
+        \hat I = \frac{1}{B}\sum_{b=1}^{B} \bigl(\log K - \mathcal{L}_b\bigr), \qquad
+        \mathrm{se} = \frac{\operatorname{sd}_b(\log K - \mathcal{L}_b)}{\sqrt{B}}
+
+    Same batching (consecutive batches of ``batch_size`` rows, remainder dropped), same ``K`` and cap, and
+    for Symile ``"n"`` the same row permutations (drawn per batch from a generator seeded with ``seed``,
+    in :func:`symile_min.symile_loss`'s order) as :func:`symile_min.bound_estimate`; the scores are the
+    critic's instead of a model's. Losses: :func:`symile_min.losses.symile_loss_from_scores` (``"n"``),
+    :func:`symile_min.losses.infonce_from_scores` (CLIP, symmetric, summed over pairs), and an exact
+    grouped computation for ``"n_squared"`` (:math:`N^M` scores per anchor would be 10^9 at N = 1000).
+
+    Parameters
+    ----------
+    critic : dict
+        ``"joint"``: (U,)*M scores of the Symile critic; ``"pairs"``: ``{(i, j): (U_i, U_j)}`` scores of
+        CLIP's critics; nats, -inf for zero-probability tuples (as :func:`xor_exact_critic` returns).
+    codes : list of array-like of int
+        M arrays (n,) of value codes (indices into the critic's axes), row i of each = sample i.
+    method : {"symile", "clip"}
+    negatives : {"n", "n_squared"}
+        Symile's negative scheme (ignored for CLIP).
+    batch_size, n_batches, base, seed
+        As in :func:`symile_min.bound_estimate`.
+
+    Returns
+    -------
+    dict
+        ``bound`` (mean over batches), ``se`` (nan with one batch), ``cap``, in units of ``base`` (bits by
+        default); ``loss`` (mean loss, nats), ``n_batches``, ``batch_size``.
+
+    Examples
+    --------
+    >>> from generators import BinaryXOR, encode_bits
+    >>> s = BinaryXOR(d=3, p=1.0).sample(400, 0)
+    >>> codes = [encode_bits(s[k]) for k in "abc"]
+    >>> est = exact_critic_bound(xor_exact_critic(3, 1.0), codes, method="symile", batch_size=200)
+    >>> bool(2.5 < est["bound"] <= 3.0), est["n_batches"]  # TC = 3 bits
+    (True, 2)
+    """
+    import torch
+
+    from symile_min import bound_cap, bound_from_loss
+    from symile_min.losses import infonce_from_scores, symile_loss_from_scores
+
+    if method not in ("symile", "clip"):
+        raise ValueError(f"method must be 'symile' or 'clip', got {method!r}")
+    if negatives not in ("n", "n_squared"):
+        raise ValueError(f"negatives must be 'n' or 'n_squared', got {negatives!r}")
+    codes = [np.asarray(c, dtype=np.int64) for c in codes]
+    m_count, n_rows = len(codes), len(codes[0])
+    if not (isinstance(batch_size, int) and batch_size >= 2):
+        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
+    available = n_rows // batch_size
+    if available < 1:
+        raise ValueError(f"codes have {n_rows} rows, fewer than batch_size={batch_size}")
+    n_batches = available if n_batches is None else n_batches
+    if not (isinstance(n_batches, int) and 1 <= n_batches <= available):
+        raise ValueError(f"n_batches must be an int in [1, {available}], got {n_batches!r}")
+    gen = torch.Generator().manual_seed(seed)
+    losses = []
+    for b in range(n_batches):
+        batch = [c[b * batch_size : (b + 1) * batch_size] for c in codes]  # M x (N,)
+        if method == "clip":
+            loss = 0.0
+            for (i, j), pmi in sorted(critic["pairs"].items()):
+                s = pmi[batch[i][:, None], batch[j][None, :]]  # (N, N) row: x_i, column: x_j
+                loss += float(infonce_from_scores(_finite_scores(s, np.diagonal(s)), symmetric=True))
+        elif negatives == "n":
+            # the same draws, in the same order, as symile_min.losses.symile_loss with this generator
+            perms = [
+                [torch.randperm(batch_size, generator=gen) for _ in range(m_count - 2)]
+                for _ in range(m_count)
+            ]
+            loss = float(symile_loss_from_scores(_n_scores(critic["joint"], batch, perms), negatives="n"))
+        else:
+            loss = _n_squared_loss_grouped(critic["joint"], batch)
+        losses.append(loss)
+    bounds = np.array(
+        [
+            bound_from_loss(x, batch_size, m_count, method=method, negatives=negatives, base=base)
+            for x in losses
+        ]
+    )
+    # an all-zero critic (CLIP's pairs at p = 1) gives loss = log K up to rounding: snap |bound| < 1e-12 to 0
+    bounds[np.abs(bounds) < 1e-12] = 0.0
+    return {
+        "bound": float(bounds.mean()),
+        "se": float(bounds.std(ddof=1) / math.sqrt(len(bounds))) if len(bounds) > 1 else math.nan,
+        "cap": bound_cap(batch_size, m_count, method=method, negatives=negatives, base=base),
+        "loss": float(np.mean(losses)),
+        "n_batches": n_batches,
+        "batch_size": batch_size,
+    }
+
+
+def _exact_critic_row(cell: dict) -> dict:
+    """The exact-critic bound (bits) on the same held-out batches as the learned XOR cell ``cell``."""
+    from generators import encode_bits
+
+    # the learned cell's test set: same seed, same draws (train and validation are drawn first)
+    _, _, test_data = _make_data(cell, np.random.default_rng(cell["seed"]))
+    codes = [encode_bits(x.astype(np.int64)) for x in test_data]
+    est = exact_critic_bound(
+        xor_exact_critic(cell["d"], cell["p"]),
+        codes,
+        method=cell["method"],
+        negatives=cell["negatives"],
+        batch_size=cell["batch_size"],
+        base=2,
+    )
+    return {
+        "bound": est["bound"],
+        "se": est["se"],
+        "cap": est["cap"],
+        "n_test_batches": int(est["n_batches"]),
+        "best_epoch": math.nan,  # nothing is trained
+        "final_logit_scale": math.nan,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -324,8 +599,10 @@ def _cells(cfg: dict) -> list[dict]:
                 cell.update(batch_size=g["n_squared_batch_size"], epochs=g["n_squared_epochs"])
             cell["seed"] = _sweep.cell_seed(cfg["seed"], "bounds", "gaussian", float(tc), method, negatives)
             cells.append(cell)
+    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.bounds")  # edits invalidate
     for cell in cells:
         cell["version"] = VERSION
+        cell["code"] = code
     return cells
 
 
@@ -345,26 +622,30 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     results = _sweep.run_sweep(_bound_cell, cells, args, out, "bounds")
     rows = []
     train_seconds = 0.0
+    exact_seconds = 0.0
     for cell, res in zip(cells, results):
         res = dict(res)
         train_seconds += res.pop("train_seconds")  # wall clock: printed, kept out of the byte-stable CSV
         truth = _truth(cell)
         target = "pairwise_sum" if cell["method"] == "clip" else "TC"
-        rows.append(
-            {
-                "dataset": cell["data"],
-                "d": cell.get("d", 0),
-                "param_name": "p" if cell["data"] == "xor" else "TC_bits",
-                "param": cell["p"] if cell["data"] == "xor" else cell["tc_bits"],
-                "method": cell["method"] if cell["method"] == "clip" else f"symile-{cell['negatives']}",
-                "encoder": cell["encoder"],
-                "target": target,
-                "truth": truth[target],
-                "TC": truth["TC"],
-                "pairwise_sum": truth["pairwise_sum"],
-                **res,
-            }
-        )
+        row = {
+            "dataset": cell["data"],
+            "d": cell.get("d", 0),
+            "param_name": "p" if cell["data"] == "xor" else "TC_bits",
+            "param": cell["p"] if cell["data"] == "xor" else cell["tc_bits"],
+            "method": cell["method"] if cell["method"] == "clip" else f"symile-{cell['negatives']}",
+            "critic": "learned",
+            "encoder": cell["encoder"],
+            "target": target,
+            "truth": truth[target],
+            "TC": truth["TC"],
+            "pairwise_sum": truth["pairwise_sum"],
+        }
+        rows.append({**row, **res})
+        if cell["data"] == "xor":  # the optimal critic on the same held-out batches (cheap: no training)
+            t_exact = time.perf_counter()
+            rows.append({**row, "critic": "exact", "encoder": "none", **_exact_critic_row(cell)})
+            exact_seconds += time.perf_counter() - t_exact
     frame = bound_checks(pd.DataFrame(rows))
     _io.write_csv(out / "bounds.csv", frame)
     _io.write_json(out / "bounds_config.json", cfg)
@@ -373,15 +654,22 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     _print_report(frame)
     print(
         f"bounds: wrote {out}/bounds.* in {time.perf_counter() - t0:.1f} s "
-        f"(training time of the {len(cells)} cells, cached or not: {train_seconds:.0f} s)"
+        f"(training time of the {len(cells)} cells, cached or not: {train_seconds:.0f} s; "
+        f"exact-critic bounds: {exact_seconds:.1f} s)"
     )
     return frame
 
 
 def _print_report(frame: pd.DataFrame) -> None:
-    cols = ["dataset", "param", "method", "truth", "bound", "se", "cap", "tightness", "excess_in_se"]
+    cols = ["dataset", "param", "method", "critic", "truth", "bound", "se", "cap", "tightness"]
+    cols.append("excess_in_se")
     with pd.option_context("display.width", 140, "display.max_rows", 200):
         print(frame[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        xor = frame[frame["dataset"] == "xor"]
+        if (xor["critic"] == "exact").any():
+            side = xor.pivot_table(index="param", columns=["method", "critic"], values="tightness")
+            print("XOR tightness (bound / truth; NaN where the truth is 0), learned vs exact critic:")
+            print(side.to_string(float_format=lambda x: f"{x:.3f}"))
     n_nan = int(frame["tightness"].isna().sum())
     if n_nan:
         print(f"note: tightness is NaN in {n_nan} row(s) where the truth is 0 (ratio undefined)")
@@ -391,7 +679,7 @@ def _print_report(frame: pd.DataFrame) -> None:
         "all cells"
         if ok
         else "; ".join(
-            f"{r.dataset} {r.param_name}={r.param} {r.method}: +{r.excess_in_se:.1f} se"
+            f"{r.dataset} {r.param_name}={r.param} {r.method} ({r.critic} critic): +{r.excess_in_se:.1f} se"
             for r in bad.itertuples()
         )
     )
@@ -430,7 +718,7 @@ def _plot(frame: pd.DataFrame):
         if caps.min() <= 2.5 * top:  # show the lowest cap when it is not far above the data
             top = max(top, 1.3 * caps.min())  # headroom for the legend above the cap line
         for method, (color, marker) in styles.items():
-            m = sub[sub["method"] == method]
+            m = sub[(sub["method"] == method) & (sub["critic"] == "learned")]
             if m.empty:
                 continue
             ax.errorbar(
@@ -443,13 +731,27 @@ def _plot(frame: pd.DataFrame):
                 capsize=2,
                 label=f"{method} bound ± se",
             )
+            exact = sub[(sub["method"] == method) & (sub["critic"] == "exact")]
+            if not exact.empty:  # hollow, nudged right so that it does not hide the learned marker
+                ax.errorbar(
+                    exact["param"] + 0.015,
+                    exact["bound"],
+                    yerr=exact["se"],
+                    fmt=marker,
+                    color=color,
+                    mfc="none",
+                    ms=6,
+                    capsize=2,
+                    label=f"{method}, exact critic",
+                )
             cap = float(caps[method])
             where = "" if cap <= top else ", above the axis"
             ax.axhline(cap, color=color, ls="--", lw=1, label=f"cap {method} = {cap:.2f}{where}")
         ax.set_ylim(min(-0.2, float(sub["bound"].min()) - 0.2), top)
         xlabel = "p (XOR switch probability)" if dataset == "xor" else "exact TC of the Gaussian (bits)"
         title = (
-            f"Switched XOR, d={int(sub['d'].iloc[0])}: held-out bounds vs exact truth"
+            f"Switched XOR, d={int(sub['d'].iloc[0])}: held-out bounds vs exact truth\n"
+            "(filled: learned critic; hollow: exact critic on the same batches)"
             if dataset == "xor"
             else "Gaussian, 3 modalities x 2 dims (MLP encoders)"
         )

@@ -571,6 +571,8 @@ def run(args: argparse.Namespace) -> dict:
 
     # -- claim 2: learned XOR ----------------------------------------------------------------------
     lx = cfg["learned_xor"]
+    # the cache key includes the source of the code a cell runs, so editing it invalidates the cache
+    code = _sweep.code_fingerprint("generators", "symile_min", "infotheory", "experiments.sufficiency")
     cells = []
     for p in lx["ps"]:
         for method, negatives in lx["methods"]:
@@ -584,6 +586,7 @@ def run(args: argparse.Namespace) -> dict:
                 cfg["seed"], "sufficiency-xor", lx["d"], float(p), method, negatives
             )
             cell["version"] = VERSION
+            cell["code"] = code
             cells.append(cell)
     cache = _sweep.cache_dir(args, out, "sufficiency")
     results = _sweep.run_cells(
@@ -629,7 +632,8 @@ def run(args: argparse.Namespace) -> dict:
         for k in ("method", "rep_dim", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
     }
     dcell.update(
-        table=table.tolist(), seed=_sweep.cell_seed(cfg["seed"], "sufficiency-disease"), version=VERSION
+        table=table.tolist(), seed=_sweep.cell_seed(cfg["seed"], "sufficiency-disease"), version=VERSION,
+        code=code,
     )
     dres = _sweep.run_cells(
         _disease_cell, [dcell], cache_dir=cache, jobs=1, progress=progress, desc="sufficiency (disease)"
