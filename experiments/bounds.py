@@ -330,7 +330,7 @@ def exact_critic_bound(
     """
     import torch
 
-    from symile_min import bound_cap, bound_from_loss
+    from symile_min import batch_count, summarise_bounds
     from symile_min.losses import infonce_from_scores, symile_loss_from_scores
 
     if method not in ("symile", "clip"):
@@ -339,14 +339,7 @@ def exact_critic_bound(
         raise ValueError(f"negatives must be 'n' or 'n_squared', got {negatives!r}")
     codes = [np.asarray(c, dtype=np.int64) for c in codes]
     m_count, n_rows = len(codes), len(codes[0])
-    if not (isinstance(batch_size, int) and batch_size >= 2):
-        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
-    available = n_rows // batch_size
-    if available < 1:
-        raise ValueError(f"codes have {n_rows} rows, fewer than batch_size={batch_size}")
-    n_batches = available if n_batches is None else n_batches
-    if not (isinstance(n_batches, int) and 1 <= n_batches <= available):
-        raise ValueError(f"n_batches must be an int in [1, {available}], got {n_batches!r}")
+    n_batches = batch_count(n_rows, batch_size, n_batches, name="codes")
     gen = torch.Generator().manual_seed(seed)
     losses = []
     for b in range(n_batches):
@@ -366,22 +359,8 @@ def exact_critic_bound(
         else:
             loss = _n_squared_loss_grouped(critic["joint"], batch)
         losses.append(loss)
-    bounds = np.array(
-        [
-            bound_from_loss(x, batch_size, m_count, method=method, negatives=negatives, base=base)
-            for x in losses
-        ]
-    )
-    # an all-zero critic (CLIP's pairs at p = 1) gives loss = log K up to rounding: snap |bound| < 1e-12 to 0
-    bounds[np.abs(bounds) < 1e-12] = 0.0
-    return {
-        "bound": float(bounds.mean()),
-        "se": float(bounds.std(ddof=1) / math.sqrt(len(bounds))) if len(bounds) > 1 else math.nan,
-        "cap": bound_cap(batch_size, m_count, method=method, negatives=negatives, base=base),
-        "loss": float(np.mean(losses)),
-        "n_batches": n_batches,
-        "batch_size": batch_size,
-    }
+    # same summary (mean, se, cap; rounding noise of an all-zero critic snapped to 0) as bound_estimate
+    return summarise_bounds(losses, batch_size, m_count, method=method, negatives=negatives, base=base)
 
 
 def _exact_critic_row(cell: dict) -> dict:

@@ -7,7 +7,7 @@ Losses are in nats; bounds are in bits by default (``base=``). Distributed (DDP)
 lives in :mod:`symile_min.distributed`.
 """
 
-from .evaluate import bound_estimate, zero_shot_accuracy, zero_shot_scores
+from .evaluate import batch_count, bound_estimate, summarise_bounds, zero_shot_accuracy, zero_shot_scores
 from .losses import (
     bound_cap,
     bound_from_loss,
@@ -37,6 +37,8 @@ __all__ = [
     "zero_shot_scores",
     "zero_shot_accuracy",
     "bound_estimate",
+    "batch_count",
+    "summarise_bounds",
     "SymileModel",
     "make_encoder",
     "with_missingness",

@@ -19,7 +19,7 @@ from .losses import (
 )
 from .model import SymileModel, to_tensor_list
 
-__all__ = ["zero_shot_scores", "zero_shot_accuracy", "bound_estimate"]
+__all__ = ["zero_shot_scores", "zero_shot_accuracy", "bound_estimate", "batch_count", "summarise_bounds"]
 
 
 def zero_shot_scores(
@@ -217,15 +217,7 @@ def bound_estimate(
     check_choice("method", method, METHODS)
     check_choice("negatives", negatives, NEGATIVES)
     xs = to_tensor_list(data, name="data")
-    if not (isinstance(batch_size, int) and batch_size >= 2):
-        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
-    available = xs[0].shape[0] // batch_size
-    if available < 1:
-        raise ValueError(f"data has {xs[0].shape[0]} rows, fewer than batch_size={batch_size}")
-    if n_batches is None:
-        n_batches = available
-    if not (isinstance(n_batches, int) and 1 <= n_batches <= available):
-        raise ValueError(f"n_batches must be an int in [1, {available}], got {n_batches!r}")
+    n_batches = batch_count(xs[0].shape[0], batch_size, n_batches, name="data")
     m_count = len(xs)
     gen = torch.Generator().manual_seed(seed)
     losses = []
@@ -251,20 +243,50 @@ def bound_estimate(
                 else:
                     loss = symile_loss(batch, scale, negatives=negatives, generator=gen)
             losses.append(float(loss))
+    return summarise_bounds(losses, batch_size, m_count, method=method, negatives=negatives, base=base)
+
+
+def batch_count(n_rows: int, batch_size: int, n_batches: int | None = None, *, name: str = "data") -> int:
+    """Number of consecutive held-out batches of ``batch_size`` rows (the remainder is dropped).
+
+    ``n_batches=None`` takes every full batch; otherwise it must lie in [1, available]. Raises
+    ValueError naming the bad value (``name`` is the data's name in the message).
+    """
+    if not (isinstance(batch_size, int) and batch_size >= 2):
+        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
+    available = n_rows // batch_size
+    if available < 1:
+        raise ValueError(f"{name} has {n_rows} rows, fewer than batch_size={batch_size}")
+    if n_batches is None:
+        return available
+    if not (isinstance(n_batches, int) and 1 <= n_batches <= available):
+        raise ValueError(f"n_batches must be an int in [1, {available}], got {n_batches!r}")
+    return n_batches
+
+
+def summarise_bounds(
+    losses: Sequence[float], batch_size: int, m: int, *, method: str, negatives: str = "n", base: float = 2
+) -> dict:
+    """Turn per-batch losses (nats) into the bound estimate of :func:`bound_estimate`.
+
+    Each batch gives ``log K - loss`` (:func:`symile_min.losses.bound_from_loss`, in units of ``base``);
+    returns their mean ``bound``, standard error ``se`` (nan with one batch), the ``cap``, ``unit``,
+    the mean ``loss`` (nats), ``n_batches`` and ``batch_size``. Per-batch bounds within 1e-12 of 0 are
+    the rounding noise of a loss equal to ``log K`` (an all-constant critic) and are snapped to 0, so
+    that such a bound reads 0 ± 0 rather than a spurious 1e-14 ± 0.
+    """
     bounds = np.array(
-        [
-            bound_from_loss(x, batch_size, m_count, method=method, negatives=negatives, base=base)
-            for x in losses
-        ]
+        [bound_from_loss(x, batch_size, m, method=method, negatives=negatives, base=base) for x in losses]
     )
+    bounds[np.abs(bounds) < 1e-12] = 0.0
     se = float(bounds.std(ddof=1) / math.sqrt(len(bounds))) if len(bounds) > 1 else math.nan
     unit = "bits" if base == 2 else "nats" if base == math.e else f"log base {base}"
     return {
         "bound": float(bounds.mean()),
         "se": se,
-        "cap": bound_cap(batch_size, m_count, method=method, negatives=negatives, base=base),
+        "cap": bound_cap(batch_size, m, method=method, negatives=negatives, base=base),
         "unit": unit,
         "loss": float(np.mean(losses)),
-        "n_batches": n_batches,
+        "n_batches": len(bounds),
         "batch_size": batch_size,
     }

@@ -11,7 +11,9 @@ import torch
 from symile_min import (
     SymileModel,
     TrainConfig,
+    batch_count,
     bound_estimate,
+    summarise_bounds,
     symile_loss,
     train,
     with_missingness,
@@ -183,3 +185,20 @@ def test_model_encodes_to_unit_norm_and_rejects_wrong_width():
     torch.testing.assert_close(reps[0].norm(dim=1), torch.ones(4))
     with pytest.raises(ValueError, match="expects 3 input columns"):
         model.encode([np.ones((4, 2)), np.ones((4, 2))])
+
+
+def test_summarise_bounds_of_losses_equal_to_log_n_is_exactly_zero():
+    # regression: rounding noise of an all-constant critic used to read 1e-14 +- 0 (3 batches of N = 10)
+    est = summarise_bounds([math.log(10)] * 3, 10, 3, method="symile", negatives="n", base=2)
+    assert est["bound"] == 0.0 and est["se"] == 0.0
+    assert est["cap"] == pytest.approx(math.log2(10)) and est["unit"] == "bits" and est["n_batches"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [((100, 1, None), "batch_size must be an int >= 2, got 1"), ((5, 10, None), "5 rows, fewer than"),
+     ((100, 10, 11), r"n_batches must be an int in \[1, 10\], got 11")],
+)
+def test_batch_count_rejects_bad_batching_naming_the_value(args, match):
+    with pytest.raises(ValueError, match=match):
+        batch_count(*args)
