@@ -34,10 +34,14 @@ def repo_root() -> Path:
 
 
 def resolve_out(out: str | os.PathLike | None) -> Path:
-    """The output folder: ``out`` if given, else ``<repo root>/figures``; created if missing."""
-    path = Path(out) if out is not None else repo_root() / "figures"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The output folder: ``out`` if given, else ``<repo root>/figures``; created if missing.
+
+    Raises :class:`experiments._options.UsageError` (one line naming the folder and the reason) when the
+    folder cannot be created or written.
+    """
+    from experiments._options import check_out
+
+    return check_out(Path(out) if out is not None else repo_root() / "figures")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], Any]) -> Path:

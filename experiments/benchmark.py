@@ -23,6 +23,7 @@ import timeit
 import numpy as np
 
 import infotheory as it
+from experiments._options import positive_int, probability, seed
 
 __all__ = ["xor_style_joint", "xor_style_samples", "add_arguments", "run", "main"]
 
@@ -217,21 +218,21 @@ def _format(rows: list[dict]) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``benchmark`` subcommand."""
     parser.add_argument("--quick", action="store_true", help="skip the d=8 dit case (seconds per call)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per timing; the best is kept (default 5)")
-    parser.add_argument("--p", type=float, default=0.3, help="probability that c = a xor b (default 0.3)")
-    parser.add_argument("--n-samples", type=int, default=100_000, help="samples for the plug-in case")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
+    parser.add_argument(
+        "--repeat", type=positive_int, default=5, help="runs per timing; the best is kept (default 5)"
+    )
+    parser.add_argument(
+        "--p", type=probability, default=0.3, help="probability that c = a xor b (default 0.3)"
+    )
+    parser.add_argument(
+        "--n-samples", type=positive_int, default=100_000, help="samples for the plug-in case"
+    )
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the samples (default 0)")
     parser.add_argument("--out", default=None, help="also write benchmark.csv into this folder")
 
 
 def run(args: argparse.Namespace) -> list[dict]:
     """Time every case, print the table (and the notes on skipped references); return the rows."""
-    if args.repeat < 1:
-        raise ValueError(f"--repeat must be >= 1, got {args.repeat}")
-    if not 0 <= args.p <= 1:
-        raise ValueError(f"--p must be in [0, 1], got {args.p}")
-    if args.n_samples < 1:
-        raise ValueError(f"--n-samples must be >= 1, got {args.n_samples}")
     with_dit, with_im = _have("dit"), _have("infomeasure")
     if not with_dit:
         print("dit is not installed (pip install '.[bench]'): reference times against dit skipped")

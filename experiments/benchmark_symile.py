@@ -13,6 +13,8 @@ import json
 import subprocess
 import sys
 
+from experiments._options import positive_float, positive_int
+
 _CASE = r"""
 import json, resource, sys, time, torch
 import torch.nn.functional as F
@@ -37,9 +39,18 @@ print(json.dumps({"seconds": sec, "extra_mib": (peak - base) / 1024, "loss": flo
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Command-line options of the benchmark."""
     parser.add_argument("--quick", action="store_true", help="N in {128, 256} only")
-    parser.add_argument("--m", type=int, default=3, help="number of modalities (default 3)")
-    parser.add_argument("--d", type=int, default=16, help="representation dim (default 16)")
-    parser.add_argument("--max-gib", type=float, default=6.0, help="skip materialised cases above this")
+    parser.add_argument("--m", type=_at_least_two, default=3, help="number of modalities (default 3)")
+    parser.add_argument("--d", type=positive_int, default=16, help="representation dim (default 16)")
+    parser.add_argument(
+        "--max-gib", type=positive_float, default=6.0, help="skip materialised cases above this"
+    )
+
+
+def _at_least_two(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"needs at least 2 modalities, got {text!r}")
+    return value
 
 
 def _case(impl: str, n: int, m: int, d: int) -> dict:
@@ -54,8 +65,6 @@ def _case(impl: str, n: int, m: int, d: int) -> dict:
 
 def run(args: argparse.Namespace) -> list[dict]:
     """Run every case, print one line per N with the ratios, return the rows."""
-    if args.m < 2 or args.d < 1:
-        raise ValueError(f"need m >= 2 and d >= 1, got m={args.m}, d={args.d}")
     sizes = [128, 256] if args.quick else [128, 256, 512, 1024]
     rows = []
     print(

@@ -49,18 +49,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _sweep
+from experiments import _options, _runner
+from experiments._cells import cell_seed, code_fingerprint
+from experiments._runner import Check
 
-__all__ = [
-    "add_arguments",
-    "run",
-    "main",
-    "gaussian_block_truth",
-    "xor_truth",
-    "xor_exact_critic",
-    "exact_critic_bound",
-    "bound_checks",
-]
+__all__ = ["EXPERIMENT", "add_arguments", "run", "main", "xor_truth", "gaussian_truth", "bound_checks"]
 
 VERSION = 1
 FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
@@ -68,6 +61,10 @@ FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 METHODS = (("symile", "n"), ("symile", "n_squared"), ("clip", "n"))
 #: A bound is "above its truth" when bound - truth > SE_TOLERANCE * se.
 SE_TOLERANCE = 3.0
+#: The exact critic must recover at least this fraction of min(truth, cap) (InfoNCE's own gap is ~1-4 %).
+EXACT_TIGHTNESS = 0.9
+#: The learned Symile bound must reach this fraction of TC where it can be tight (see ``_checks``).
+MIN_TIGHTNESS = {"full": 0.9, "quick": 0.5}
 #: Zero-probability tuples (exact critic score -inf) are scored this many nats below the lowest finite
 #: score of their matrix: exp(-1000) underflows to exactly 0 in float64 (below e^-745), so the loss is
 #: the one with -inf, without the NaN/inf checks of the score-level losses tripping.
@@ -96,58 +93,21 @@ def xor_truth(d: int, p: float) -> dict:
     }
 
 
-def gaussian_block_truth(R: np.ndarray, dims, *, base: float = 2) -> dict:
-    r"""Exact total correlation and pairwise mutual informations of a Gaussian with correlation matrix ``R``.
+def gaussian_truth(gen) -> dict:
+    """Exact targets of the bounds on a :class:`generators.GaussianTC` (bits): ``TC`` and ``pairwise_sum``.
 
-    .. math:: \mathrm{TC} = \tfrac12 \log \frac{\prod_m \det R_{mm}}{\det R}, \qquad
-              I(x_i; x_j) = \tfrac12 \log \frac{\det R_{ii}\, \det R_{jj}}{\det R_{[ij],[ij]}}
-
-    Parameters
-    ----------
-    R : ndarray, shape (D, D)
-        Correlation (or covariance) matrix, positive definite.
-    dims : sequence of int
-        Block sizes (one per modality), summing to ``D``.
-    base : float, default 2 (bits)
-
-    Returns
-    -------
-    dict
-        ``TC``, ``pairwise_sum`` and ``I(i;j)`` for every pair, in units of ``log base`` (bits by default).
+    Both come from the generator's own closed forms (log-determinants of blocks of its correlation matrix).
 
     Examples
     --------
-    >>> rho = 0.5
-    >>> R = np.array([[1, rho, 0], [rho, 1, 0], [0, 0, 1.0]])
-    >>> t = gaussian_block_truth(R, [1, 1, 1])
-    >>> round(t["I(0;1)"], 6), round(float(-0.5 * np.log2(1 - rho**2)), 6), t["I(0;2)"], t["I(1;2)"]
-    (0.207519, 0.207519, 0.0, 0.0)
+    >>> from generators import GaussianTC
+    >>> t = gaussian_truth(GaussianTC.from_total_correlation((2, 2, 2), 1.0))
+    >>> round(t["TC"], 6), bool(t["pairwise_sum"] > t["TC"])  # equicorrelated: pairs overlap
+    (1.0, True)
     """
-    R = np.asarray(R, dtype=np.float64)
-    dims = [int(k) for k in dims]
-    if R.ndim != 2 or R.shape[0] != R.shape[1] or sum(dims) != R.shape[0]:
-        raise ValueError(f"R must be square with side sum(dims) = {sum(dims)}, got shape {R.shape}")
-    edges = np.cumsum([0, *dims])
-    blocks = [np.arange(edges[m], edges[m + 1]) for m in range(len(dims))]
-
-    def logdet(idx):
-        sign, value = np.linalg.slogdet(R[np.ix_(idx, idx)])
-        if sign <= 0:
-            raise ValueError("R must be positive definite")
-        return float(value)
-
-    scale = 1.0 / math.log(base)
-    out = {"TC": 0.5 * (sum(logdet(b) for b in blocks) - logdet(np.arange(R.shape[0]))) * scale}
-    total = 0.0
-    for i in range(len(dims)):
-        for j in range(i + 1, len(dims)):
-            both = np.concatenate([blocks[i], blocks[j]])
-            mi = 0.5 * (logdet(blocks[i]) + logdet(blocks[j]) - logdet(both)) * scale
-            mi = 0.0 if abs(mi) < 1e-14 else mi  # round-off of an exactly independent pair
-            out[f"I({i};{j})"] = mi
-            total += mi
-    out["pairwise_sum"] = total
-    return out
+    m_count = len(gen.dims)
+    pairs = [gen.mutual_information(i, j) for i in range(m_count) for j in range(i + 1, m_count)]
+    return {"TC": float(gen.total_correlation()), "pairwise_sum": float(sum(pairs))}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -394,25 +354,20 @@ def _exact_critic_row(cell: dict) -> dict:
 
 def _make_data(cell: dict, rng: np.random.Generator):
     """(train, val, test) lists of float32 arrays for the cell's dataset."""
-    if cell["data"] == "xor":
-        from generators import BinaryXOR
-
-        gen = BinaryXOR(d=cell["d"], p=cell["p"])
-        keys = ("a", "b", "c")
-    else:
-        gen = _gaussian(cell)
-        keys = None
+    gen = _generator(cell)
+    names = ("a", "b", "c") if cell["data"] == "xor" else gen.names  # modality order
     out = []
     for n in (cell["n_train"], cell["n_val"], cell["n_test"]):
         sample = gen.sample(n, rng)
-        ks = keys if keys is not None else sorted(sample)
-        out.append([np.asarray(sample[k], dtype=np.float32) for k in ks])
+        out.append([np.asarray(sample[k], dtype=np.float32) for k in names])
     return out
 
 
-def _gaussian(cell: dict):
-    from generators import GaussianTC
+def _generator(cell: dict):
+    from generators import BinaryXOR, GaussianTC
 
+    if cell["data"] == "xor":
+        return BinaryXOR(d=cell["d"], p=cell["p"])
     return GaussianTC.from_total_correlation(tuple(cell["dims"]), cell["tc_bits"])
 
 
@@ -481,41 +436,20 @@ def bound_checks(frame: pd.DataFrame, *, se_tolerance: float = SE_TOLERANCE) -> 
 
 
 # --------------------------------------------------------------------------------------------------
-# command line
+# config, cells, table, checks
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``symile-lab bounds``."""
-    _sweep.add_common_arguments(parser)
-    parser.add_argument("--d", type=int, default=5, help="XOR dimension d (default: %(default)s)")
-    parser.add_argument("--ps", type=float, nargs="+", default=None, help="XOR p grid (0, 0.1, ..., 1)")
-    parser.add_argument(
-        "--tcs", type=float, nargs="+", default=None, help="Gaussian total correlations in bits (0.5 1 2)"
-    )
-    parser.add_argument("--epochs", type=int, default=None, help="XOR training epochs (100; quick: 15)")
-    parser.add_argument(
-        "--gaussian-epochs", type=int, default=None, help="Gaussian training epochs (100; quick: 15)"
-    )
-
-
-def _resolve_config(args: argparse.Namespace) -> dict:
+def _config(args: argparse.Namespace) -> dict:
     quick = bool(args.quick)
     ps = list(args.ps) if args.ps is not None else ([0.0, 0.5, 1.0] if quick else list(FULL_P_GRID))
-    for p in ps:
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"every p must be in [0, 1], got {p!r}")
     tcs = list(args.tcs) if args.tcs is not None else ([1.0] if quick else [0.5, 1.0, 2.0])
-    for tc in tcs:
-        if not tc > 0:
-            raise ValueError(f"every Gaussian total correlation must be > 0 bits, got {tc!r}")
-    if args.d < 1:
-        raise ValueError(f"--d must be >= 1, got {args.d!r}")
     common = {"rep_dim": 16, "lr": 0.1, "weight_decay": 0.01}
     return {
         "quick": quick,
         "seed": int(args.seed),
         "methods": [list(m) for m in METHODS],
         "se_tolerance": SE_TOLERANCE,
+        "min_tightness": MIN_TIGHTNESS["quick" if quick else "full"],
         "xor": {
             "d": int(args.d),
             "ps": ps,
@@ -548,25 +482,16 @@ def _resolve_config(args: argparse.Namespace) -> dict:
     }
 
 
-def _cells(cfg: dict) -> list[dict]:
+def _cells(cfg: dict, master_seed: int) -> list[dict]:
     cells = []
-    shared = (
-        "encoder",
-        "rep_dim",
-        "lr",
-        "weight_decay",
-        "batch_size",
-        "epochs",
-        "n_train",
-        "n_val",
-        "n_test",
-    )
+    shared = ("encoder", "rep_dim", "lr", "weight_decay", "batch_size", "epochs")
+    shared += ("n_train", "n_val", "n_test")
     x, g = cfg["xor"], cfg["gaussian"]
     for p in x["ps"]:
         for method, negatives in cfg["methods"]:
             cell = {k: x[k] for k in shared}
             cell.update(data="xor", d=x["d"], p=float(p), method=method, negatives=negatives)
-            cell["seed"] = _sweep.cell_seed(cfg["seed"], "bounds", "xor", x["d"], float(p), method, negatives)
+            cell["seed"] = cell_seed(master_seed, "bounds", "xor", x["d"], float(p), method, negatives)
             cells.append(cell)
     for tc in g["tcs_bits"]:
         for method, negatives in cfg["methods"]:
@@ -576,9 +501,9 @@ def _cells(cfg: dict) -> list[dict]:
             )
             if negatives == "n_squared":
                 cell.update(batch_size=g["n_squared_batch_size"], epochs=g["n_squared_epochs"])
-            cell["seed"] = _sweep.cell_seed(cfg["seed"], "bounds", "gaussian", float(tc), method, negatives)
+            cell["seed"] = cell_seed(master_seed, "bounds", "gaussian", float(tc), method, negatives)
             cells.append(cell)
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments.bounds")  # edits invalidate
+    code = code_fingerprint("generators", "symile_min", "experiments.bounds")  # edits invalidate the cache
     for cell in cells:
         cell["version"] = VERSION
         cell["code"] = code
@@ -588,23 +513,15 @@ def _cells(cfg: dict) -> list[dict]:
 def _truth(cell: dict) -> dict:
     if cell["data"] == "xor":
         return xor_truth(cell["d"], cell["p"])
-    gen = _gaussian(cell)
-    return gaussian_block_truth(gen.correlation_matrix, cell["dims"])
+    return gaussian_truth(_generator(cell))
 
 
-def run(args: argparse.Namespace) -> pd.DataFrame:
-    """Train every cell, compare each bound with its exact truth, write the outputs; return the table."""
-    t0 = time.perf_counter()
-    cfg = _resolve_config(args)
-    out = _io.resolve_out(args.out)
-    cells = _cells(cfg)
-    results = _sweep.run_sweep(_bound_cell, cells, args, out, "bounds")
+def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
+    """One row per learned cell (and per exact critic on XOR), with its truth and the checks' columns."""
     rows = []
-    train_seconds = 0.0
-    exact_seconds = 0.0
     for cell, res in zip(cells, results):
         res = dict(res)
-        train_seconds += res.pop("train_seconds")  # wall clock: printed, kept out of the byte-stable CSV
+        res.pop("train_seconds")  # wall clock: kept out of the byte-stable CSV
         truth = _truth(cell)
         target = "pairwise_sum" if cell["method"] == "clip" else "TC"
         row = {
@@ -622,24 +539,64 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         }
         rows.append({**row, **res})
         if cell["data"] == "xor":  # the optimal critic on the same held-out batches (cheap: no training)
-            t_exact = time.perf_counter()
             rows.append({**row, "critic": "exact", "encoder": "none", **_exact_critic_row(cell)})
-            exact_seconds += time.perf_counter() - t_exact
-    frame = bound_checks(pd.DataFrame(rows))
-    _io.write_csv(out / "bounds.csv", frame)
-    _io.write_json(out / "bounds_config.json", cfg)
-    _io.save_figure(_plot(frame), out, "bounds", close=True)
+    return {"bounds": bound_checks(pd.DataFrame(rows), se_tolerance=cfg["se_tolerance"])}
 
-    _print_report(frame)
-    print(
-        f"bounds: wrote {out}/bounds.* in {time.perf_counter() - t0:.1f} s "
-        f"(training time of the {len(cells)} cells, cached or not: {train_seconds:.0f} s; "
-        f"exact-critic bounds: {exact_seconds:.1f} s)"
+
+def _checks(cfg: dict, tables: dict) -> list[Check]:
+    """Lower bounds stay below the truth; the exact critic and the learned Symile bound come close to it.
+
+    The first check catches an estimator that overshoots (a wrong ``log K``, scoring on training data);
+    the second one a broken estimator or exact critic (it must *recover* the truth, to within the
+    estimator's own gap); the third one a model that did not learn (an untrained model scores ~0 bits).
+    """
+    frame = tables["bounds"]
+    tol = cfg["se_tolerance"]
+    bad = frame[~frame["within_tolerance"]]
+    over = "; ".join(
+        f"{r.dataset} {r.param_name}={r.param} {r.method} ({r.critic} critic): +{r.excess_in_se:.1f} se"
+        for r in bad.itertuples()
     )
-    return frame
+    exact = frame[(frame["critic"] == "exact") & (frame["truth"] > 1e-12)]
+    target = np.minimum(exact["truth"], exact["cap"])
+    exact_ratio = exact["bound"] / target
+    # where the learned Symile bound is expected to be tight: deterministic XOR (p = 0, 1) and Gaussians
+    learned = frame[
+        (frame["critic"] == "learned")
+        & frame["method"].str.startswith("symile")
+        & ((frame["dataset"] == "gaussian") | frame["param"].isin([0.0, 1.0]))
+    ]
+    need = cfg["min_tightness"]
+    worst = learned.loc[learned["tightness"].idxmin()] if len(learned) else None
+    checks = [
+        Check(
+            f"no bound exceeds its truth by more than {tol:g} se",
+            bad.empty,
+            "all cells" if bad.empty else over,
+        ),
+    ]
+    if len(exact):
+        checks.append(
+            Check(
+                f"exact-critic bound within {1 - EXACT_TIGHTNESS:.0%} of min(truth, cap) in every XOR cell",
+                bool((exact_ratio >= EXACT_TIGHTNESS).all()),
+                f"lowest ratio {exact_ratio.min():.3f}",
+            )
+        )
+    if worst is not None:
+        checks.append(
+            Check(
+                f"learned Symile bound >= {need:g} x TC on deterministic XOR (p = 0, 1) and every Gaussian",
+                bool((learned["tightness"] >= need).all()),
+                f"lowest {worst['tightness']:.3f} ({worst['dataset']} "
+                f"{worst['param_name']}={worst['param']:g} {worst['method']})",
+            )
+        )
+    return checks
 
 
-def _print_report(frame: pd.DataFrame) -> None:
+def _report(cfg: dict, tables: dict) -> None:
+    frame = tables["bounds"]
     cols = ["dataset", "param", "method", "critic", "truth", "bound", "se", "cap", "tightness"]
     cols.append("excess_in_se")
     with pd.option_context("display.width", 140, "display.max_rows", 200):
@@ -652,27 +609,12 @@ def _print_report(frame: pd.DataFrame) -> None:
     n_nan = int(frame["tightness"].isna().sum())
     if n_nan:
         print(f"note: tightness is NaN in {n_nan} row(s) where the truth is 0 (ratio undefined)")
-    bad = frame[~frame["within_tolerance"]]
-    ok = bad.empty
-    detail = (
-        "all cells"
-        if ok
-        else "; ".join(
-            f"{r.dataset} {r.param_name}={r.param} {r.method} ({r.critic} critic): +{r.excess_in_se:.1f} se"
-            for r in bad.itertuples()
-        )
-    )
-    print(
-        f"{'PASS' if ok else 'FAIL'}  no bound exceeds its truth by more than {SE_TOLERANCE:g} se ({detail})"
-    )
 
 
-def _plot(frame: pd.DataFrame):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
+    frame = tables["bounds"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     styles = {"symile-n": ("C0", "o"), "symile-n_squared": ("C2", "s"), "clip": ("C1", "^")}
     for ax, dataset in zip(axes, ("xor", "gaussian")):
@@ -738,6 +680,53 @@ def _plot(frame: pd.DataFrame):
         ax.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     return fig
+
+
+EXPERIMENT = _runner.Experiment(
+    name="bounds",
+    version=VERSION,
+    config=_config,
+    cells=_cells,
+    cell=_bound_cell,
+    tables=_tables,
+    checks=_checks,
+    plot=_plot,
+    report=_report,
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``symile-lab bounds``."""
+    _options.add_common_arguments(parser)
+    parser.add_argument("--d", type=_options.positive_int, default=5, help="XOR dimension d (default: 5)")
+    parser.add_argument(
+        "--ps", type=_options.probability, nargs="+", default=None, help="XOR p grid (0, 0.1, ..., 1)"
+    )
+    parser.add_argument(
+        "--tcs",
+        type=_options.positive_float,
+        nargs="+",
+        default=None,
+        help="Gaussian total correlations in bits (0.5 1 2)",
+    )
+    parser.add_argument(
+        "--epochs", type=_options.positive_int, default=None, help="XOR training epochs (100; quick: 15)"
+    )
+    parser.add_argument(
+        "--gaussian-epochs",
+        type=_options.positive_int,
+        default=None,
+        help="Gaussian training epochs (100; quick: 15)",
+    )
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Train every cell, compare each bound with its exact truth, write the outputs; returns the tables."""
+    return _runner.run(EXPERIMENT, args)
 
 
 def main(argv: list[str] | None = None) -> int:

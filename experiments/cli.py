@@ -1,7 +1,9 @@
 """The ``symile-lab`` command line: one subcommand per figure, table or claim.
 
 Each subcommand lives in its own module under ``experiments/`` exposing
-``add_arguments(parser)`` and ``run(args)``; this file only dispatches.
+``add_arguments(parser)`` and ``run(args)``; this file only dispatches. Bad values are reported as one
+line with exit status 2 (argparse's own errors and :class:`experiments._options.UsageError`, which covers
+an unwritable ``--out``); every other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from experiments._options import UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main", "run_command"]
 
@@ -71,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         args._run(args)
-    except ValueError as err:  # bad user input: a clear message, no traceback
+    except UsageError as err:  # a bad value on the command line: one line, no traceback
         parser.exit(2, f"symile-lab {args.command}: error: {err}\n")
+    # anything else is a bug in the code, not in the input: it keeps its traceback
     return 0
 
 

@@ -33,17 +33,16 @@ L2-normalised encoders rather than of the objective.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _sweep
-from experiments._sweep import summarise_accuracy  # re-exported: part of this module's API
+from experiments import _options, _runner, _zero_shot
+from experiments._cells import code_fingerprint
+from experiments._runner import Check
 
-__all__ = ["add_arguments", "run", "main", "default_config", "summarise_accuracy"]
+__all__ = ["EXPERIMENT", "add_arguments", "run", "main", "default_config"]
 
-EXPERIMENT = "figure3"
 #: bump when a change of the code changes the numbers of a cell (invalidates the cache)
 VERSION = 1
 METHODS = ("symile", "clip")
@@ -83,6 +82,12 @@ def default_config(quick: bool = False) -> dict:
     return cfg
 
 
+def _config(args: argparse.Namespace) -> dict:
+    cfg = _zero_shot.config_from_args(default_config, args)
+    cfg["quick"] = bool(args.quick)
+    return cfg
+
+
 # ------------------------------------------------------------------------------------------------
 # one cell: (p, method, training seed) -> accuracies on the test sets
 
@@ -96,7 +101,7 @@ def _cell(cell: dict) -> dict:
         sample = xor.sample(n, np.random.default_rng(seed))
         return [sample[k] for k in "abc"]
 
-    return _sweep.train_and_test(
+    return _zero_shot.train_and_test(
         cell,
         draw(cell["n_train"], cell["data_seed"]),
         draw(cell["n_val"], cell["val_seed"]),
@@ -108,14 +113,14 @@ def _cell(cell: dict) -> dict:
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.figure3")
+    code = code_fingerprint("generators", "symile_min", "experiments._zero_shot", "experiments.figure3")
     d = cfg["d"]
     cells = []
     for p in cfg["p_values"]:
-        cells += _sweep.training_cells(
+        cells += _zero_shot.training_cells(
             cfg,
             master_seed,
-            experiment=EXPERIMENT,
+            experiment="figure3",
             version=VERSION,
             code=code,
             methods=METHODS,
@@ -130,49 +135,46 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
 # tables, checks, figure
 
 
-def _accuracy_table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
-    from generators import xor_bayes_accuracy
+def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
+    from generators import xor_bayes_accuracy, xor_info_table
 
     d = cfg["d"]
 
     def references(p, runs):
         return {"bayes": float(xor_bayes_accuracy(d, p)), "chance": 2.0**-d}
 
-    return _sweep.accuracy_table(
+    acc = _zero_shot.accuracy_table(
         cells, results, by="p", values=cfg["p_values"], methods=METHODS, columns=references
     )
-
-
-def _info_table(d: int, n_grid: int = 101) -> pd.DataFrame:
-    from generators import xor_info_table
-
-    p = np.round(np.linspace(0.0, 1.0, n_grid), 10)
+    p = np.round(np.linspace(0.0, 1.0, 101), 10)
     table = xor_info_table(d, p)  # bits
-    return pd.DataFrame({"p": p, **{key: np.asarray(table[key]) for key in INFO_COLUMNS}})
+    info = pd.DataFrame({"p": p, **{key: np.asarray(table[key]) for key in INFO_COLUMNS}})
+    return {"figure3": acc, "figure3_info": info}
 
 
-def _checks(acc: pd.DataFrame, quick: bool) -> list[tuple[str, bool, str]]:
-    """The expectations on the numbers: (name, passed, detail)."""
+def _checks(cfg: dict, tables: dict) -> list[Check]:
+    """The expectations on the numbers."""
+    acc = tables["figure3"]
     sym = acc[acc["method"] == "symile"].set_index("p")
     clip = acc[acc["method"] == "clip"].set_index("p")
     gap_sym = (sym["bayes"] - sym["acc_mean"]).abs()
     gap_clip = (clip["acc_mean"] - clip["chance"]).abs()
-    tol_sym, tol_clip = (0.1, 0.05) if quick else (0.06, 0.02)
+    tol_sym, tol_clip = (0.1, 0.05) if cfg["quick"] else (0.06, 0.02)
     p_max = max(sym.index)
     return [
-        (
+        Check(
             f"Symile within {tol_sym} of Bayes-optimal at every p",
             bool((gap_sym <= tol_sym).all()),
             f"largest gap {gap_sym.max():.4f} at p = {gap_sym.idxmax():g}; mean of "
             f"{int(sym['n_seeds'].iloc[0])} training seed(s) — the gap at small p is seed-dependent, "
             "see --seeds and the module docstring",
         ),
-        (
+        Check(
             f"CLIP within {tol_clip} of chance at every p",
             bool((gap_clip <= tol_clip).all()),
             f"largest gap {gap_clip.max():.4f} at p = {gap_clip.idxmax():g}",
         ),
-        (
+        Check(
             f"Symile at p = {p_max:g} reaches >= 0.9",
             bool(sym.loc[p_max, "acc_mean"] >= 0.9),
             f"accuracy {sym.loc[p_max, 'acc_mean']:.4f}",
@@ -180,18 +182,12 @@ def _checks(acc: pd.DataFrame, quick: bool) -> list[tuple[str, bool, str]]:
     ]
 
 
-def _plot(acc: pd.DataFrame, info: pd.DataFrame, cfg: dict):
+def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
+    acc, info = tables["figure3"], tables["figure3_info"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.0), constrained_layout=True)
-    styles = {"symile": ("Symile", "C0", "o"), "clip": ("CLIP", "C1", "s")}
-    for method in METHODS:
-        rows = acc[acc["method"] == method]
-        label, color, marker = styles[method]
-        left.errorbar(
-            rows["p"], rows["acc_mean"], yerr=rows["acc_se"], label=label, color=color, marker=marker,
-            markersize=4, capsize=3,
-        )
+    _zero_shot.plot_accuracy(left, acc, "p", METHODS)
     ref = acc[acc["method"] == METHODS[0]]
     # reference lines drawn on top of the data so they stay visible where the curves meet them
     left.plot(ref["p"], ref["bayes"], "k--", lw=1, zorder=3, label="Bayes-optimal $q + p(1-q)$")
@@ -212,47 +208,38 @@ def _plot(acc: pd.DataFrame, info: pd.DataFrame, cfg: dict):
     return fig
 
 
+def _report(cfg: dict, tables: dict) -> None:
+    acc = tables["figure3"]
+    _zero_shot.print_accuracy(acc, "p", METHODS, reference="bayes")
+    print(f"chance = {acc['chance'].iloc[0]:.5f}")
+
+
+EXPERIMENT = _runner.Experiment(
+    name="figure3",
+    version=VERSION,
+    config=_config,
+    cells=_cells,
+    cell=_cell,
+    tables=_tables,
+    checks=_checks,
+    plot=_plot,
+    report=_report,
+)
+
+
 # ------------------------------------------------------------------------------------------------
 # command line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab figure3``."""
-    _sweep.add_common_arguments(parser)
-    _sweep.add_seeds_argument(parser)
+    _options.add_common_arguments(parser)
+    _options.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the tables."""
-    start = time.perf_counter()
-    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
-    out = _io.resolve_out(args.out)
-    cells = _cells(cfg, args.seed)
-    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
-    acc = _accuracy_table(cfg, cells, results)
-    info = _info_table(cfg["d"])
-    _io.write_csv(out / f"{EXPERIMENT}.csv", acc)
-    _io.write_csv(out / f"{EXPERIMENT}_info.csv", info)
-    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
-    _io.save_figure(_plot(acc, info, cfg), out, EXPERIMENT, close=True)
-
-    checks = _checks(acc, args.quick)
-    wall = time.perf_counter() - start
-    _print_table(acc)
-    _sweep.print_checks(checks)
-    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
-    return {"accuracy": acc, "info": info, "checks": checks, "wall_seconds": wall}
-
-
-def _print_table(acc: pd.DataFrame) -> None:
-    wide = acc.pivot(index="p", columns="method", values=["acc_mean", "acc_se"])
-    bayes = acc[acc["method"] == METHODS[0]].set_index("p")["bayes"]
-    print(f"{'p':>4}  {'Symile':>15}  {'CLIP':>15}  {'Bayes':>6}")
-    for p in wide.index:
-        sym = f"{wide.loc[p, ('acc_mean', 'symile')]:.3f} ± {wide.loc[p, ('acc_se', 'symile')]:.3f}"
-        clip = f"{wide.loc[p, ('acc_mean', 'clip')]:.3f} ± {wide.loc[p, ('acc_se', 'clip')]:.3f}"
-        print(f"{p:>4.1f}  {sym:>15}  {clip:>15}  {bayes.loc[p]:>6.3f}")
-    print(f"chance = {acc['chance'].iloc[0]:.5f}")
+    return _runner.run(EXPERIMENT, args)
 
 
 def main(argv: list[str] | None = None) -> int:

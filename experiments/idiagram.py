@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import _io
+from experiments._options import UsageError, positive_int, probability
 
 __all__ = ["DISTS", "joint_pmf", "add_arguments", "run", "main"]
 
@@ -80,9 +81,9 @@ def joint_pmf(dist: str, *, d: int = 1, p: float = 1.0):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``idiagram`` options to ``parser``."""
     parser.add_argument("--dist", choices=sorted(DISTS), default="xor", help="which distribution to draw")
-    parser.add_argument("--d", type=int, default=1, help="bits per variable (xorp only; default 1)")
+    parser.add_argument("--d", type=positive_int, default=1, help="bits per variable (xorp only; default 1)")
     parser.add_argument(
-        "--p", type=float, default=1.0, help="P(c = a xor b) rather than c = a (xorp only; default 1.0)"
+        "--p", type=probability, default=1.0, help="P(c = a xor b) rather than c = a (xorp only; default 1.0)"
     )
     parser.add_argument("--out", default=None, help="output folder (default: <repo>/figures)")
 
@@ -102,8 +103,8 @@ def run(args: argparse.Namespace) -> dict:
         pairwise_vs_higher_order_bars,
     )
 
-    if args.dist not in DISTS:
-        raise ValueError(f"dist must be one of {sorted(DISTS)}, got {args.dist!r}")
+    if args.dist not in DISTS:  # argparse's choices check this on the command line
+        raise UsageError(f"dist must be one of {sorted(DISTS)}, got {args.dist!r}")
     config = {"command": "idiagram", "dist": args.dist, "base": 2}
     if args.dist == "xorp":
         config.update(d=int(args.d), p=float(args.p))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from experiments._options import positive_int, probability
 from generators import BinaryXOR
 
 __all__ = ["add_arguments", "run", "main", "parse_base", "unit_name", "format_info"]
@@ -51,15 +52,19 @@ def format_info(d: int, p: float, base: float = 2) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab info``."""
-    parser.add_argument("--d", type=int, default=5, help="binary coordinates per modality (default 5)")
-    parser.add_argument("--p", type=float, default=0.5, help="probability the XOR switch is on (default 0.5)")
+    parser.add_argument(
+        "--d", type=positive_int, default=5, help="binary coordinates per modality (default 5)"
+    )
+    parser.add_argument(
+        "--p", type=probability, default=0.5, help="probability the XOR switch is on (default 0.5)"
+    )
     parser.add_argument(
         "--base", type=parse_base, default=2.0, help="logarithm base: 2 (bits, default), e (nats) or 10"
     )
 
 
 def run(args: argparse.Namespace) -> str:
-    """Print (and return) the table; bad ``d``/``p`` raise ValueError naming the value."""
+    """Print (and return) the table (``--d`` and ``--p`` are validated when parsed)."""
     text = format_info(args.d, args.p, args.base)
     print(text)
     return text

@@ -23,16 +23,16 @@ Writes ``m3.png``/``.pdf``, ``m3.csv`` and ``m3_config.json`` into ``figures/`` 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _sweep
+from experiments import _options, _runner, _zero_shot
+from experiments._cells import code_fingerprint
+from experiments._runner import Check
 
-__all__ = ["add_arguments", "run", "main", "default_config"]
+__all__ = ["EXPERIMENT", "add_arguments", "run", "main", "default_config"]
 
-EXPERIMENT = "m3"
 #: bump when a change of the code changes the numbers of a cell (invalidates the cache)
 VERSION = 1
 METHODS = ("symile", "clip")
@@ -82,7 +82,7 @@ def _cell(cell: dict) -> dict:
         sample = gen.sample(n, np.random.default_rng(seed))
         return [sample[k] for k in MODALITIES]
 
-    return _sweep.train_and_test(
+    return _zero_shot.train_and_test(
         cell,
         draw(cell["n_train"], cell["data_seed"]),
         draw(cell["n_val"], cell["val_seed"]),
@@ -94,14 +94,14 @@ def _cell(cell: dict) -> dict:
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.m3")
+    code = code_fingerprint("generators", "symile_min", "experiments._zero_shot", "experiments.m3")
     noise = {"audio_noise": cfg["audio_noise"], "image_noise": cfg["image_noise"]}
     cells = []
     for w in cfg["w_values"]:
-        cells += _sweep.training_cells(
+        cells += _zero_shot.training_cells(
             cfg,
             master_seed,
-            experiment=EXPERIMENT,
+            experiment="m3",
             version=VERSION,
             code=code,
             methods=METHODS,
@@ -112,7 +112,7 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
     return cells
 
 
-def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
+def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
     def references(w, runs):
         gen = _generator({**cfg, "w": w})
         return {
@@ -122,34 +122,40 @@ def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
             "chance": gen.chance_accuracy(),
         }
 
-    return _sweep.accuracy_table(
+    table = _zero_shot.accuracy_table(
         cells, results, by="w", values=cfg["w_values"], methods=METHODS, columns=references
     )
+    return {"m3": table}
 
 
-def _checks(table: pd.DataFrame, quick: bool) -> list[tuple[str, bool, str]]:
+def _checks(cfg: dict, tables: dict) -> list[Check]:
+    table = tables["m3"]
     sym = table[table["method"] == "symile"].set_index("w")
     clip = table[table["method"] == "clip"].set_index("w")
     margin = sym["acc_mean"] - clip["acc_mean"]
-    excess = clip["acc_mean"] - clip["pairwise_critic_acc"]
-    need = 0.2 if quick else 0.3
+    # two-sided: CLIP must *reach* what its optimal (pairwise) critics give, not merely stay below it
+    # (an untrained model sits at chance, far below the pairwise-critic accuracy, and fails)
+    gap = (clip["acc_mean"] - clip["pairwise_critic_acc"]).abs()
+    need = 0.2 if cfg["quick"] else 0.3
+    tol = 0.05 if cfg["quick"] else 0.03
     return [
-        (
+        Check(
             f"Symile above CLIP by more than {need} at every w",
             bool((margin > need).all()),
             f"smallest margin {margin.min():+.4f} at w = {margin.idxmin()}",
         ),
-        (
-            "CLIP within 0.03 of (or below) the exact pairwise-critic accuracy at every w",
-            bool((excess <= 0.03).all()),
-            f"largest excess {excess.max():+.4f} at w = {excess.idxmax()}",
+        Check(
+            f"CLIP within {tol} of the exact pairwise-critic accuracy at every w",
+            bool((gap <= tol).all()),
+            f"largest |CLIP - pairwise-critic| {gap.max():.4f} at w = {gap.idxmax()}",
         ),
     ]
 
 
-def _plot(table: pd.DataFrame, cfg: dict):
+def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
+    table = tables["m3"]
     fig, ax = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
     ws = list(cfg["w_values"])
     x = np.arange(len(ws))
@@ -177,37 +183,39 @@ def _plot(table: pd.DataFrame, cfg: dict):
     return fig
 
 
+def _report(cfg: dict, tables: dict) -> None:
+    _zero_shot.print_accuracy(tables["m3"], "w", METHODS, reference="pairwise_critic_acc")
+    print(f"chance = {1 / cfg['n_classes']:.3f}")
+
+
+def _config(args: argparse.Namespace) -> dict:
+    cfg = _zero_shot.config_from_args(default_config, args)
+    cfg["quick"] = bool(args.quick)
+    return cfg
+
+
+EXPERIMENT = _runner.Experiment(
+    name="m3",
+    version=VERSION,
+    config=_config,
+    cells=_cells,
+    cell=_cell,
+    tables=_tables,
+    checks=_checks,
+    plot=_plot,
+    report=_report,
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab m3``."""
-    _sweep.add_common_arguments(parser)
-    _sweep.add_seeds_argument(parser)
+    _options.add_common_arguments(parser)
+    _options.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the table."""
-    start = time.perf_counter()
-    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
-    out = _io.resolve_out(args.out)
-    cells = _cells(cfg, args.seed)
-    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
-    table = _table(cfg, cells, results)
-    _io.write_csv(out / f"{EXPERIMENT}.csv", table)
-    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
-    _io.save_figure(_plot(table, cfg), out, EXPERIMENT, close=True)
-
-    checks = _checks(table, args.quick)
-    wall = time.perf_counter() - start
-    wide = table.pivot(index="w", columns="method", values=["acc_mean", "acc_se"])
-    bound = table[table["method"] == METHODS[0]].set_index("w")["pairwise_critic_acc"]
-    print(f"{'w':>3}  {'Symile':>15}  {'CLIP':>15}  {'pairwise-critic':>15}")
-    for w in wide.index:
-        mean, se = wide.loc[w, "acc_mean"], wide.loc[w, "acc_se"]
-        cols = [f"{mean[m]:.3f} ± {se[m]:.3f}" for m in METHODS]
-        print(f"{w:>3}  {cols[0]:>15}  {cols[1]:>15}  {bound.loc[w]:>15.3f}")
-    print(f"chance = {1 / cfg['n_classes']:.3f}")
-    _sweep.print_checks(checks)
-    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
-    return {"table": table, "checks": checks, "wall_seconds": wall}
+    return _runner.run(EXPERIMENT, args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,16 +18,16 @@ Writes ``missing.png``/``.pdf``, ``missing.csv`` and ``missing_config.json`` int
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _sweep
+from experiments import _options, _runner, _zero_shot
+from experiments._cells import code_fingerprint
+from experiments._runner import Check
 
-__all__ = ["add_arguments", "run", "main", "default_config"]
+__all__ = ["EXPERIMENT", "add_arguments", "run", "main", "default_config"]
 
-EXPERIMENT = "missing"
 #: bump when a change of the code changes the numbers of a cell (invalidates the cache)
 VERSION = 1
 METHODS = ("symile", "clip")
@@ -87,7 +87,7 @@ def _cell(cell: dict) -> dict:
 
     every_b = complete.decode(np.arange(2**d))  # (2^d, d)
     candidates = np.concatenate([every_b, np.ones((2**d, 1))], axis=1)  # (2^d, d + 1): observed
-    result = _sweep.train_and_test(
+    result = _zero_shot.train_and_test(
         cell,
         _inputs(train_set, cell["n_train"], ph),
         _inputs(val_set, cell["n_val"], ph),
@@ -104,14 +104,14 @@ def _cell(cell: dict) -> dict:
 
 def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # a hash of the source this cell runs: editing that code invalidates the cached cells
-    code = _sweep.code_fingerprint("generators", "symile_min", "experiments._sweep", "experiments.missing")
+    code = code_fingerprint("generators", "symile_min", "experiments._zero_shot", "experiments.missing")
     d, p = cfg["d"], cfg["p"]
     cells = []
     for comp in cfg["completeness"]:
-        cells += _sweep.training_cells(
+        cells += _zero_shot.training_cells(
             cfg,
             master_seed,
-            experiment=EXPERIMENT,
+            experiment="missing",
             version=VERSION,
             code=code,
             methods=METHODS,
@@ -122,7 +122,7 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
     return cells
 
 
-def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
+def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
     from generators import xor_bayes_accuracy
 
     d = cfg["d"]
@@ -134,22 +134,24 @@ def _table(cfg: dict, cells: list[dict], results: list[dict]) -> pd.DataFrame:
             "complete_train_fraction": float(np.mean([r["n_complete_train"] for r in runs])) / cfg["n_train"],
         }
 
-    return _sweep.accuracy_table(
+    table = _zero_shot.accuracy_table(
         cells, results, by="completeness", values=cfg["completeness"], methods=METHODS, columns=references
     )
+    return {"missing": table}
 
 
-def _checks(table: pd.DataFrame) -> list[tuple[str, bool, str]]:
+def _checks(cfg: dict, tables: dict) -> list[Check]:
+    table = tables["missing"]
     sym = table[table["method"] == "symile"].set_index("completeness")
     clip = table[table["method"] == "clip"].set_index("completeness")
     margin = sym["acc_mean"] - clip["acc_mean"]
     return [
-        (
+        Check(
             "Symile above CLIP at every completeness level",
             bool((margin > 0).all()),
             f"smallest margin {margin.min():+.4f} at completeness {margin.idxmin():g}",
         ),
-        (
+        Check(
             "Symile with complete training data within 0.06 of Bayes-optimal",
             bool(abs(sym.loc[max(sym.index), "bayes"] - sym.loc[max(sym.index), "acc_mean"]) <= 0.06),
             f"accuracy {sym.loc[max(sym.index), 'acc_mean']:.4f} vs {sym.loc[max(sym.index), 'bayes']:.4f}",
@@ -157,18 +159,12 @@ def _checks(table: pd.DataFrame) -> list[tuple[str, bool, str]]:
     ]
 
 
-def _plot(table: pd.DataFrame, cfg: dict):
+def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
+    table = tables["missing"]
     fig, ax = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
-    styles = {"symile": ("Symile", "C0", "o"), "clip": ("CLIP", "C1", "s")}
-    for method in METHODS:
-        rows = table[table["method"] == method]
-        label, color, marker = styles[method]
-        ax.errorbar(
-            rows["completeness"], rows["acc_mean"], yerr=rows["acc_se"], label=label, color=color,
-            marker=marker, markersize=4, capsize=3,
-        )
+    _zero_shot.plot_accuracy(ax, table, "completeness", METHODS)
     ref = table[table["method"] == METHODS[0]]
     ax.plot(ref["completeness"], ref["bayes"], "k--", lw=1, zorder=3, label="Bayes-optimal")
     ax.plot(ref["completeness"], ref["chance"], "k:", lw=1, zorder=3, label=f"chance $2^{{-{cfg['d']}}}$")
@@ -181,35 +177,32 @@ def _plot(table: pd.DataFrame, cfg: dict):
     return fig
 
 
+def _report(cfg: dict, tables: dict) -> None:
+    _zero_shot.print_accuracy(tables["missing"], "completeness", METHODS)
+
+
+EXPERIMENT = _runner.Experiment(
+    name="missing",
+    version=VERSION,
+    config=lambda args: _zero_shot.config_from_args(default_config, args),
+    cells=_cells,
+    cell=_cell,
+    tables=_tables,
+    checks=_checks,
+    plot=_plot,
+    report=_report,
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab missing``."""
-    _sweep.add_common_arguments(parser)
-    _sweep.add_seeds_argument(parser)
+    _options.add_common_arguments(parser)
+    _options.add_seeds_argument(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
     """Run the experiment, write the outputs, print the table and the checks; returns the table."""
-    start = time.perf_counter()
-    cfg = _sweep.config_with_seeds(default_config(quick=args.quick), args)
-    out = _io.resolve_out(args.out)
-    cells = _cells(cfg, args.seed)
-    results = _sweep.run_sweep(_cell, cells, args, out, EXPERIMENT)
-    table = _table(cfg, cells, results)
-    _io.write_csv(out / f"{EXPERIMENT}.csv", table)
-    _io.write_json(out / f"{EXPERIMENT}_config.json", _sweep.run_config(args, EXPERIMENT, VERSION, cfg))
-    _io.save_figure(_plot(table, cfg), out, EXPERIMENT, close=True)
-
-    checks = _checks(table)
-    wall = time.perf_counter() - start
-    wide = table.pivot(index="completeness", columns="method", values=["acc_mean", "acc_se"])
-    print(f"{'completeness':>12}  {'Symile':>15}  {'CLIP':>15}")
-    for comp in sorted(wide.index, reverse=True):
-        mean, se = wide.loc[comp, "acc_mean"], wide.loc[comp, "acc_se"]
-        cols = [f"{mean[m]:.3f} ± {se[m]:.3f}" for m in METHODS]
-        print(f"{comp:>12.2f}  {cols[0]:>15}  {cols[1]:>15}")
-    _sweep.print_checks(checks)
-    _sweep.print_wall_time(EXPERIMENT, len(cells), wall, args.jobs, out)
-    return {"table": table, "checks": checks, "wall_seconds": wall}
+    return _runner.run(EXPERIMENT, args)
 
 
 def main(argv: list[str] | None = None) -> int:

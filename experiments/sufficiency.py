@@ -67,7 +67,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _sweep
+from experiments import _io, _options
+from experiments._cells import cell_seed, code_fingerprint, run_cells
 
 __all__ = [
     "TIE_ATOL",
@@ -494,7 +495,7 @@ def _disease_cell(cell: dict) -> dict:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab sufficiency``."""
-    _sweep.add_common_arguments(parser)
+    _options.add_common_arguments(parser)
     parser.add_argument("--ds", type=int, nargs="+", default=None, help="d values of the exact part (3 5)")
     parser.add_argument("--learned-d", type=int, default=None, help="d of the trained XOR models (5)")
     parser.add_argument("--ps", type=float, nargs="+", default=None, help="p grid (0, 0.1, ..., 1)")
@@ -555,7 +556,7 @@ def run(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     cfg = _resolve_config(args)
     out = _io.resolve_out(args.out)
-    progress = _sweep.want_progress(args)
+    progress = _options.want_progress(args)
     checks: list[tuple[str, bool, str]] = []
 
     # -- claim 1: exact ----------------------------------------------------------------------------
@@ -572,7 +573,7 @@ def run(args: argparse.Namespace) -> dict:
     # -- claim 2: learned XOR ----------------------------------------------------------------------
     lx = cfg["learned_xor"]
     # the cache key includes the source of the code a cell runs, so editing it invalidates the cache
-    code = _sweep.code_fingerprint("generators", "symile_min", "infotheory", "experiments.sufficiency")
+    code = code_fingerprint("generators", "symile_min", "infotheory", "experiments.sufficiency")
     cells = []
     for p in lx["ps"]:
         for method, negatives in lx["methods"]:
@@ -582,14 +583,14 @@ def run(args: argparse.Namespace) -> dict:
             cell.update(
                 n_train=lx["n_train"], n_val=lx["n_val"], p=float(p), method=method, negatives=negatives
             )
-            cell["seed"] = _sweep.cell_seed(
+            cell["seed"] = cell_seed(
                 cfg["seed"], "sufficiency-xor", lx["d"], float(p), method, negatives
             )
             cell["version"] = VERSION
             cell["code"] = code
             cells.append(cell)
-    cache = _sweep.cache_dir(args, out, "sufficiency")
-    results = _sweep.run_cells(
+    cache = _options.cache_dir(args, out, "sufficiency")
+    results = run_cells(
         _xor_cell, cells, cache_dir=cache, jobs=args.jobs, progress=progress, desc="sufficiency (XOR)"
     )
     rows = []
@@ -632,10 +633,10 @@ def run(args: argparse.Namespace) -> dict:
         for k in ("method", "rep_dim", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
     }
     dcell.update(
-        table=table.tolist(), seed=_sweep.cell_seed(cfg["seed"], "sufficiency-disease"), version=VERSION,
+        table=table.tolist(), seed=cell_seed(cfg["seed"], "sufficiency-disease"), version=VERSION,
         code=code,
     )
-    dres = _sweep.run_cells(
+    dres = run_cells(
         _disease_cell, [dcell], cache_dir=cache, jobs=1, progress=progress, desc="sufficiency (disease)"
     )[0]
     scores = np.asarray(dres["scores_ty"])

@@ -32,7 +32,8 @@ def quick(tmp_path_factory):
 
 def test_quick_run_writes_every_output(quick):
     out, _ = quick
-    for name in ["figure3.png", "figure3.pdf", "figure3.csv", "figure3_info.csv", "figure3_config.json"]:
+    for name in ["figure3.png", "figure3.pdf", "figure3.csv", "figure3_info.csv", "figure3_config.json",
+                 "figure3_checks.csv"]:
         assert (out / name).stat().st_size > 0, name
     assert list(pd.read_csv(out / "figure3.csv").columns) == ACC_COLUMNS
     assert list(pd.read_csv(out / "figure3_info.csv").columns) == INFO_COLUMNS
@@ -75,35 +76,14 @@ def test_rerun_from_cache_and_fresh_run_are_byte_identical(quick, tmp_path):
     assert len(list((out / ".cache" / "figure3-quick").glob("*.json"))) == 4  # 2 p x 2 methods
 
 
-def test_summarise_accuracy_with_one_seed_is_the_standard_error_over_test_sets():
-    one = figure3.summarise_accuracy([[0.5, 0.7]])
-    assert one["acc_mean"] == pytest.approx(0.6)
-    assert one["acc_se"] == one["acc_se_test"] == pytest.approx(np.std([0.5, 0.7], ddof=1) / np.sqrt(2))
-    assert np.isnan(one["acc_se_seed"])
-
-
-def test_summarise_accuracy_with_several_seeds_adds_both_sources_of_noise():
-    # rows: seeds, columns: the shared test sets
-    two = figure3.summarise_accuracy([[0.5, 0.7], [0.9, 0.9]])
-    se_seed = np.std([0.6, 0.9], ddof=1) / np.sqrt(2)
-    se_test = np.std([0.7, 0.8], ddof=1) / np.sqrt(2)
-    assert two["acc_se_seed"] == pytest.approx(se_seed)
-    assert two["acc_se_test"] == pytest.approx(se_test)
-    assert two["acc_se"] == pytest.approx(np.hypot(se_seed, se_test))
-
-
-@pytest.mark.parametrize("bad", [[], [[]], [0.5, 0.6]])
-def test_summarise_accuracy_rejects_bad_shapes(bad):
-    with pytest.raises(ValueError, match="shape"):
-        figure3.summarise_accuracy(bad)
-
-
 @pytest.mark.parametrize("argv", [["--seeds", "0"], ["--jobs", "0"]])
 def test_bad_options_exit_with_a_clear_message(argv, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         figure3.main(["--quick", "--out", str(tmp_path), *argv])
     assert exc.value.code == 2
-    assert "must be >= 1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"argument {argv[0]}: must be an integer >= 1, got '0'" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.slow

@@ -39,4 +39,4 @@ def test_invalid_p_exits_with_a_clear_message(capsys):
     with pytest.raises(SystemExit) as exc:
         info.main(["--p", "1.5"])
     assert exc.value.code == 2
-    assert "p must be in [0, 1], got 1.5" in capsys.readouterr().err
+    assert "argument --p: must be a probability in [0, 1], got '1.5'" in capsys.readouterr().err

@@ -1,6 +1,5 @@
-"""experiments._sweep: caching, resume, atomic cache writes, determinism, parallel == serial."""
+"""experiments._cells: caching, resume, atomic cache writes, determinism, parallel == serial."""
 
-import argparse
 import json
 import os
 import sys
@@ -8,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from experiments import _sweep
+from experiments import _cells
 
 # ----------------------------------------------------------------------------------------------
 # module-level cell functions (picklable, so they also run under jobs=2)
@@ -37,8 +36,8 @@ def _calls(log):
     return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
 
 
-def _cells(n=6):
-    return [{"p": round(0.2 * i, 10), "seed": _sweep.cell_seed(7, "test", i)} for i in range(n)]
+def _some_cells(n=6):
+    return [{"p": round(0.2 * i, 10), "seed": _cells.cell_seed(7, "test", i)} for i in range(n)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -46,40 +45,40 @@ def _cells(n=6):
 
 
 def test_cell_seed_is_deterministic_and_depends_on_master_seed_and_identity():
-    assert _sweep.cell_seed(0, "a", 0.5, 1) == _sweep.cell_seed(0, "a", 0.5, 1)
-    seeds = {_sweep.cell_seed(m, "a", p) for m in range(3) for p in (0.0, 0.5, 1.0)}
+    assert _cells.cell_seed(0, "a", 0.5, 1) == _cells.cell_seed(0, "a", 0.5, 1)
+    seeds = {_cells.cell_seed(m, "a", p) for m in range(3) for p in (0.0, 0.5, 1.0)}
     assert len(seeds) == 9
     assert all(0 <= s < 2**63 for s in seeds)
 
 
 def test_cell_seed_regression_value_is_stable_across_versions():
     # regression: issue 5 (seeds must not change silently, or committed figures stop reproducing)
-    assert _sweep.cell_seed(0, "figure3", 0.5) == _sweep.cell_seed(0, *json.loads('["figure3", 0.5]'))
-    assert _sweep.cell_seed(0, "x") == 5116432057779419782
+    assert _cells.cell_seed(0, "figure3", 0.5) == _cells.cell_seed(0, *json.loads('["figure3", 0.5]'))
+    assert _cells.cell_seed(0, "x") == 5116432057779419782
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "0", True, None])
 def test_cell_seed_rejects_bad_master_seed(bad):
     with pytest.raises(ValueError, match="master_seed"):
-        _sweep.cell_seed(bad, "x")
+        _cells.cell_seed(bad, "x")
 
 
 def test_cell_key_ignores_key_order_but_not_values_or_function():
     a, b = {"p": 0.5, "n": 10}, {"n": 10, "p": 0.5}
-    assert _sweep.cell_key(a) == _sweep.cell_key(b)
-    assert _sweep.cell_key(a) != _sweep.cell_key({"p": 0.5, "n": 11})
-    assert _sweep.cell_key(a, _noisy_cell) != _sweep.cell_key(a, _counting_cell)
+    assert _cells.cell_key(a) == _cells.cell_key(b)
+    assert _cells.cell_key(a) != _cells.cell_key({"p": 0.5, "n": 11})
+    assert _cells.cell_key(a, _noisy_cell) != _cells.cell_key(a, _counting_cell)
 
 
 @pytest.mark.parametrize("bad", [{"p": float("nan")}, {"p": float("inf")}])
 def test_cell_key_rejects_non_finite_floats(bad):
     with pytest.raises(ValueError, match="non-finite"):
-        _sweep.cell_key(bad)
+        _cells.cell_key(bad)
 
 
 def test_run_cells_rejects_bad_jobs():
     with pytest.raises(ValueError, match="jobs"):
-        _sweep.run_cells(_noisy_cell, _cells(1), jobs=0)
+        _cells.run_cells(_noisy_cell, _some_cells(1), jobs=0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,16 +86,16 @@ def test_run_cells_rejects_bad_jobs():
 
 
 def test_results_come_back_in_cell_order_as_plain_json():
-    cells = _cells()
-    results = _sweep.run_cells(_noisy_cell, cells)
+    cells = _some_cells()
+    results = _cells.run_cells(_noisy_cell, cells)
     assert [r["p"] for r in results] == [c["p"] for c in cells]
     assert all(isinstance(r["vec"], list) for r in results)  # numpy array -> list
 
 
 def test_same_seed_gives_byte_identical_results_and_cache_files(tmp_path):
-    cells = _cells()
-    first = _sweep.run_cells(_noisy_cell, cells, cache_dir=tmp_path / "one")
-    second = _sweep.run_cells(_noisy_cell, cells, cache_dir=tmp_path / "two")
+    cells = _some_cells()
+    first = _cells.run_cells(_noisy_cell, cells, cache_dir=tmp_path / "one")
+    second = _cells.run_cells(_noisy_cell, cells, cache_dir=tmp_path / "two")
     assert json.dumps(first) == json.dumps(second)
     files = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert files == sorted(p.name for p in (tmp_path / "two").iterdir())
@@ -105,9 +104,9 @@ def test_same_seed_gives_byte_identical_results_and_cache_files(tmp_path):
 
 
 def test_cached_results_equal_fresh_results(tmp_path):
-    cells = _cells()
-    fresh = _sweep.run_cells(_noisy_cell, cells, cache_dir=tmp_path)
-    cached = _sweep.run_cells(_noisy_cell, cells, cache_dir=tmp_path)
+    cells = _some_cells()
+    fresh = _cells.run_cells(_noisy_cell, cells, cache_dir=tmp_path)
+    cached = _cells.run_cells(_noisy_cell, cells, cache_dir=tmp_path)
     assert json.dumps(fresh) == json.dumps(cached)
 
 
@@ -115,7 +114,7 @@ def test_resume_after_failure_recomputes_only_unfinished_cells(tmp_path):
     log = tmp_path / "calls.log"
     cells = [{"i": i, "log": str(log), "fail_at": 3} for i in range(6)]
     with pytest.raises(RuntimeError, match="on purpose"):
-        _sweep.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
+        _cells.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
     assert _calls(log) == [0, 1, 2, 3]
     # no partial or temporary files: exactly the three finished cells are cached
     assert len(os.listdir(tmp_path / "cache")) == 3
@@ -124,25 +123,25 @@ def test_resume_after_failure_recomputes_only_unfinished_cells(tmp_path):
     log.unlink()
     fixed = [{**c, "fail_at": None} for c in cells]  # a different cell dict -> different key ...
     done = [c for c in cells if c["i"] < 3]
-    results = _sweep.run_cells(_counting_cell, done, cache_dir=tmp_path / "cache")
+    results = _cells.run_cells(_counting_cell, done, cache_dir=tmp_path / "cache")
     assert _calls(log) == []  # ... but the finished ones are found in the cache
     assert [r["square"] for r in results] == [0, 1, 4]
-    _sweep.run_cells(_counting_cell, fixed, cache_dir=tmp_path / "cache")
+    _cells.run_cells(_counting_cell, fixed, cache_dir=tmp_path / "cache")
     assert _calls(log) == [0, 1, 2, 3, 4, 5]
 
 
 def test_second_run_does_not_call_the_function_again(tmp_path):
     log = tmp_path / "calls.log"
     cells = [{"i": i, "log": str(log)} for i in range(4)]
-    _sweep.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
-    _sweep.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
+    _cells.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
+    _cells.run_cells(_counting_cell, cells, cache_dir=tmp_path / "cache")
     assert _calls(log) == [0, 1, 2, 3]
 
 
 def test_duplicate_cells_are_computed_once(tmp_path):
     log = tmp_path / "calls.log"
     cell = {"i": 2, "log": str(log)}
-    results = _sweep.run_cells(_counting_cell, [cell, dict(cell)])
+    results = _cells.run_cells(_counting_cell, [cell, dict(cell)])
     assert _calls(log) == [2]
     assert results == [{"square": 4}, {"square": 4}]
 
@@ -150,30 +149,30 @@ def test_duplicate_cells_are_computed_once(tmp_path):
 def test_corrupt_cache_file_is_recomputed(tmp_path):
     log = tmp_path / "calls.log"
     cell = {"i": 5, "log": str(log)}
-    _sweep.run_cells(_counting_cell, [cell], cache_dir=tmp_path)
-    (tmp_path / f"{_sweep.cell_key(cell, _counting_cell)}.json").write_text('{"cell": ')  # truncated
-    assert _sweep.run_cells(_counting_cell, [cell], cache_dir=tmp_path) == [{"square": 25}]
+    _cells.run_cells(_counting_cell, [cell], cache_dir=tmp_path)
+    (tmp_path / f"{_cells.cell_key(cell, _counting_cell)}.json").write_text('{"cell": ')  # truncated
+    assert _cells.run_cells(_counting_cell, [cell], cache_dir=tmp_path) == [{"square": 25}]
     assert _calls(log) == [5, 5]
 
 
 def test_no_cache_dir_means_nothing_is_written(tmp_path):
     log = tmp_path / "calls.log"
     cells = [{"i": i, "log": str(log)} for i in range(2)]
-    _sweep.run_cells(_counting_cell, cells)
-    _sweep.run_cells(_counting_cell, cells)
+    _cells.run_cells(_counting_cell, cells)
+    _cells.run_cells(_counting_cell, cells)
     assert _calls(log) == [0, 0, 1, 1]
     assert sorted(os.listdir(tmp_path)) == ["calls.log"]
 
 
 def test_two_jobs_give_the_same_results_as_one_job(tmp_path):
-    # pytest imports this file as ``tests.experiments.test_sweep``, which worker processes cannot
+    # pytest imports this file as ``tests.experiments.test_cells``, which worker processes cannot
     # import (a ``tests`` package may shadow it), so ship this module's functions by value.
     import cloudpickle  # a dependency of joblib >= 1.5
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cells = _cells(4)
-    serial = _sweep.run_cells(_noisy_cell, cells, jobs=1)
-    parallel = _sweep.run_cells(_noisy_cell, cells, jobs=2, cache_dir=tmp_path)
+    cells = _some_cells(4)
+    serial = _cells.run_cells(_noisy_cell, cells, jobs=1)
+    parallel = _cells.run_cells(_noisy_cell, cells, jobs=2, cache_dir=tmp_path)
     assert json.dumps(serial) == json.dumps(parallel)
     assert len(os.listdir(tmp_path)) == 4
 
@@ -182,23 +181,13 @@ def test_torch_thread_count_is_restored_after_a_serial_run():
     import torch
 
     before = torch.get_num_threads()
-    _sweep.run_cells(_noisy_cell, _cells(1), threads=1)
+    _cells.run_cells(_noisy_cell, _some_cells(1), threads=1)
     assert torch.get_num_threads() == before
     assert not torch.are_deterministic_algorithms_enabled()
 
 
 # ----------------------------------------------------------------------------------------------
-# command-line helpers
-
-
-def test_common_arguments_and_cache_dir(tmp_path):
-    parser = argparse.ArgumentParser()
-    _sweep.add_common_arguments(parser)
-    args = parser.parse_args(["--quick", "--jobs", "1", "--no-progress"])
-    assert (args.quick, args.jobs, args.seed, args.fresh) == (True, 1, 0, False)
-    assert not _sweep.want_progress(args)
-    assert _sweep.cache_dir(args, tmp_path, "demo") == tmp_path / ".cache" / "demo-quick"
-    assert _sweep.cache_dir(parser.parse_args(["--no-cache"]), tmp_path, "demo") is None
+# code fingerprints
 
 
 def test_code_fingerprint_changes_when_the_source_changes(tmp_path, monkeypatch):
@@ -207,12 +196,12 @@ def test_code_fingerprint_changes_when_the_source_changes(tmp_path, monkeypatch)
     (pkg / "__init__.py").write_text("X = 1\n")
     (pkg / "core.py").write_text("def f():\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    before = _sweep.code_fingerprint("fp_demo_pkg")
-    assert before == _sweep.code_fingerprint("fp_demo_pkg")
+    before = _cells.code_fingerprint("fp_demo_pkg")
+    assert before == _cells.code_fingerprint("fp_demo_pkg")
     (pkg / "core.py").write_text("def f():\n    return 2\n")
-    assert _sweep.code_fingerprint("fp_demo_pkg") != before
+    assert _cells.code_fingerprint("fp_demo_pkg") != before
 
 
 def test_code_fingerprint_rejects_unknown_modules():
     with pytest.raises(ValueError, match="no_such_module_xyz"):
-        _sweep.code_fingerprint("no_such_module_xyz")
+        _cells.code_fingerprint("no_such_module_xyz")
