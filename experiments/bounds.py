@@ -355,11 +355,11 @@ def _exact_critic_row(cell: dict) -> dict:
 def _make_data(cell: dict, rng: np.random.Generator):
     """(train, val, test) lists of float32 arrays for the cell's dataset."""
     gen = _generator(cell)
-    names = ("a", "b", "c") if cell["data"] == "xor" else gen.names  # modality order
     out = []
     for n in (cell["n_train"], cell["n_val"], cell["n_test"]):
         sample = gen.sample(n, rng)
-        out.append([np.asarray(sample[k], dtype=np.float32) for k in names])
+        # the generator's modality order (sorted(sample) put x10 before x2; regression: issue 9)
+        out.append([np.asarray(sample[k], dtype=np.float32) for k in gen.names])
     return out
 
 

@@ -1,6 +1,9 @@
 r"""Sufficiency claims of the Symile paper, checked exactly and on trained models.
 
-Three claims, each printed as a ``PASS``/``FAIL`` line and written to ``sufficiency*.csv``:
+Three parts, written to ``sufficiency*.csv``; the claims a trained model can fail are printed as
+``PASS``/``FAIL`` lines (the exact identities of part 1 hold by mathematics, so they are unit tests in
+``tests/experiments/test_sufficiency.py``, not printed checks). The decision tools are library code:
+:mod:`infotheory.decision` (optimal scores, argmax rules, partitions, exact information).
 
 1. **Exact, no training** (switched XOR, :class:`generators.BinaryXOR`, ``d`` in ``--ds``, every ``p``).
    A zero-shot rule predicts ``b`` from the query ``(a, c)`` as the candidate with the highest score.
@@ -17,7 +20,7 @@ Three claims, each printed as a ``PASS``/``FAIL`` line and written to ``sufficie
 
    **Tie rule:** candidates whose score is within ``1e-9`` (absolute, nats) of the best score tie, and a
    tie is broken uniformly at random; every number below is the exact expectation over that coin.
-   Checked to ``1e-12``.
+   Tabulated (``sufficiency_exact.csv``) and plotted; the identities are unit tests.
 
 2. **Learned** (a Symile and a CLIP model trained on XOR samples with the paper's Figure 3 settings).
    For every one of the :math:`2^d \times 2^d` queries ``(a, c)`` the query statistic is
@@ -54,205 +57,62 @@ Three claims, each printed as a ``PASS``/``FAIL`` line and written to ``sufficie
    table), and the exact accuracies of the learned rule with and without the log prior.
 
 All information quantities are in **bits**. Outputs: ``sufficiency_exact.csv``, ``sufficiency_learned.csv``,
-``sufficiency_disease.csv``, ``sufficiency.md`` (all the tables), ``sufficiency.png``/``.pdf``, and
-``sufficiency_config.json``.
+``sufficiency_disease.csv``, ``sufficiency_disease_summary.csv``, ``sufficiency_checks.csv``,
+``sufficiency.md`` (all the tables), ``sufficiency.png``/``.pdf``, and ``sufficiency_config.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import time
 
 import numpy as np
 import pandas as pd
 
-from experiments import _io, _options
-from experiments._cells import cell_seed, code_fingerprint, run_cells
+from experiments import _io, _options, _runner
+from experiments._cells import cell_seed, code_fingerprint
+from experiments._runner import Check
+from infotheory.decision import (
+    TIE_ATOL,
+    bayes_accuracy,
+    decision_information,
+    expected_kl,
+    minimal_sufficient_partition,
+    pairwise_optimal_scores,
+    query_table,
+    rule_accuracy,
+    same_partition,
+    score_partition,
+    statistic_information,
+    symile_optimal_scores,
+)
+from infotheory.pointwise import pointwise_mutual_information
 
-__all__ = [
-    "TIE_ATOL",
-    "add_arguments",
-    "run",
-    "main",
-    "choice_probabilities",
-    "rule_accuracy",
-    "statistic_information",
-    "decision_information",
-    "expected_kl",
-    "symile_optimal_scores",
-    "pairwise_optimal_scores",
-    "exact_xor_table",
-    "learned_statistics",
-    "disease_exact",
-    "score_partition",
-]
+__all__ = ["EXPERIMENT", "add_arguments", "run", "main", "exact_xor_table", "learned_statistics"]
 
-#: Scores within this absolute distance (nats) of the best one tie; ties are broken uniformly at random.
-TIE_ATOL = 1e-9
 #: Decimals to which a query statistic is rounded before grouping equal vectors.
 GROUP_DECIMALS = 6
 #: Version of the cell functions' behaviour (part of every cache key).
 VERSION = 1
 FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
+#: The learned Symile rule must keep this share of I(b; a, c) in its argmax for every p >= 0.5.
+MIN_ARGMAX_RATIO = 0.95
+
+
+def _log(x) -> np.ndarray:
+    with np.errstate(divide="ignore"):  # log 0 = -inf: a value of probability 0
+        return np.log(np.asarray(x, dtype=np.float64))
 
 
 # --------------------------------------------------------------------------------------------------
-# exact machinery on a query x candidate table
-#
-# ``P`` is a (Q, B) array: the exact joint pmf of (query, candidate) with the query flattened, e.g.
-# query = (a, c) and candidate = b. ``S`` is a (Q, B) array of scores (``-inf`` allowed).
-
-
-def _as_query_table(joint_abc: np.ndarray) -> np.ndarray:
-    """(A, B, C) joint pmf with axes (a, b, c) -> (A*C, B) table p((a, c), b)."""
-    A, B, C = joint_abc.shape
-    return np.ascontiguousarray(joint_abc.transpose(0, 2, 1)).reshape(A * C, B)
-
-
-def choice_probabilities(S: np.ndarray, *, tie_atol: float = TIE_ATOL) -> np.ndarray:
-    r"""Probabilities :math:`\pi(\hat b = j \mid \text{query})` of the argmax rule with uniform tie-breaking.
-
-    Candidates whose score is within ``tie_atol`` of the row's maximum tie and share the probability
-    equally. A row that is entirely ``-inf`` ties everywhere.
-
-    Parameters
-    ----------
-    S : ndarray, shape (Q, B)
-        Scores of ``B`` candidates for ``Q`` queries.
-    tie_atol : float
-        Absolute tie tolerance (same unit as ``S``).
-
-    Returns
-    -------
-    ndarray, shape (Q, B); rows sum to 1.
-
-    Examples
-    --------
-    >>> choice_probabilities(np.array([[0.0, 1.0, 1.0], [2.0, 0.0, -np.inf]])).tolist()
-    [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]
-    """
-    S = np.asarray(S, dtype=np.float64)
-    if S.ndim != 2 or np.isnan(S).any():
-        raise ValueError(f"S must be a 2-D array of scores without NaN, got shape {S.shape}")
-    best = S.max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):  # -inf - -inf in all -inf rows: those rows tie everywhere
-        tied = (S >= best - tie_atol) | np.isneginf(best)
-    return tied / tied.sum(axis=1, keepdims=True)
-
-
-def rule_accuracy(P: np.ndarray, S: np.ndarray, *, tie_atol: float = TIE_ATOL) -> float:
-    r"""Exact accuracy :math:`\sum_{q} \sum_b P(q, b)\, \pi(\hat b = b \mid q)` of the argmax rule on ``S``.
-
-    Examples
-    --------
-    >>> P = np.array([[0.5, 0.0], [0.1, 0.4]])
-    >>> rule_accuracy(P, np.log(P + 1e-300)), rule_accuracy(P, np.zeros((2, 2)))
-    (0.9, 0.5)
-    """
-    return float((np.asarray(P) * choice_probabilities(S, tie_atol=tie_atol)).sum())
-
-
-def _mutual_information_bits(J: np.ndarray) -> float:
-    from infotheory import mutual_information
-
-    J = np.asarray(J, dtype=np.float64)
-    return float(mutual_information(J / J.sum(), 0, 1))
-
-
-def statistic_information(P: np.ndarray, labels: np.ndarray) -> float:
-    r"""Exact :math:`I(b; T)` in bits for a deterministic statistic ``T`` given as a group label per query.
-
-    .. math:: p(b, T = g) = \sum_{q : \text{label}(q) = g} P(q, b)
-
-    Parameters
-    ----------
-    P : ndarray, shape (Q, B)
-        Exact joint pmf of (query, b).
-    labels : ndarray of int, shape (Q,)
-        Group of each query (e.g. the index of its rounded representation).
-
-    Examples
-    --------
-    >>> P = np.array([[0.25, 0.0], [0.0, 0.25], [0.25, 0.0], [0.0, 0.25]])
-    >>> statistic_information(P, np.array([0, 1, 0, 1])), statistic_information(P, np.zeros(4, int))
-    (1.0, 0.0)
-    """
-    labels = np.asarray(labels)
-    _, inverse = np.unique(labels, return_inverse=True)
-    G = np.zeros((inverse.max() + 1, P.shape[1]))
-    np.add.at(G, inverse, P)
-    return _mutual_information_bits(G)
-
-
-def decision_information(P: np.ndarray, S: np.ndarray, *, tie_atol: float = TIE_ATOL) -> float:
-    r"""Exact :math:`I(b; \hat b)` in bits, :math:`\hat b` the argmax of ``S`` with uniform tie-breaking.
-
-    .. math:: p(b, \hat b = j) = \sum_q P(q, b)\, \pi(j \mid q)
-    """
-    return _mutual_information_bits(np.asarray(P).T @ choice_probabilities(S, tie_atol=tie_atol))
-
-
-def expected_kl(P: np.ndarray, logits: np.ndarray) -> float:
-    r"""Exact :math:`\mathbb{E}_q \mathrm{KL}(p(b \mid q) \| \mathrm{softmax}_b(\text{logits}_q))` in bits.
-
-    Queries of probability 0 do not count.
-    """
-    P = np.asarray(P, dtype=np.float64)
-    logits = np.asarray(logits, dtype=np.float64)
-    log_model = logits - _logsumexp(logits)  # (Q, B) log p_model(b | q), nats
-    p_q = P.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_true = np.where(P > 0, np.log(P) - np.log(p_q), 0.0)  # 0 log 0 = 0
-        terms = np.where(P > 0, P * (log_true - log_model), 0.0)
-    return float(terms.sum() / math.log(2.0))
-
-
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    m = x.max(axis=1, keepdims=True)
-    return m + np.log(np.exp(x - m).sum(axis=1, keepdims=True))
-
-
-# --------------------------------------------------------------------------------------------------
-# claim 1: exact optimal scores on XOR
-
-
-def _log(x: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.log(x)
-
-
-def symile_optimal_scores(joint_abc: np.ndarray) -> np.ndarray:
-    r"""(A*C, B) scores :math:`\log \frac{p(a,b,c)}{p(a)p(b)p(c)} + \log p(b)` (nats; ``-inf`` off-support).
-
-    Rows are queries ``(a, c)`` flattened as ``a * C + c``; columns are candidates ``b``.
-    """
-    p_a = joint_abc.sum(axis=(1, 2))
-    p_b = joint_abc.sum(axis=(0, 2))
-    p_c = joint_abc.sum(axis=(0, 1))
-    pointwise_tc = _log(joint_abc) - _log(p_a)[:, None, None] - _log(p_b)[None, :, None] - _log(p_c)
-    return _as_query_table(pointwise_tc + _log(p_b)[None, :, None])
-
-
-def pairwise_optimal_scores(joint_abc: np.ndarray) -> np.ndarray:
-    r"""(A*C, B) scores :math:`\mathrm{PMI}(a,b)+\mathrm{PMI}(b,c)+\mathrm{PMI}(a,c)+\log p(b)`, nats."""
-    p_a = joint_abc.sum(axis=(1, 2))
-    p_b = joint_abc.sum(axis=(0, 2))
-    p_c = joint_abc.sum(axis=(0, 1))
-    la, lb, lc = _log(p_a), _log(p_b), _log(p_c)
-    pmi_ab = _log(joint_abc.sum(axis=2)) - la[:, None] - lb[None, :]  # (A, B)
-    pmi_bc = _log(joint_abc.sum(axis=0)) - lb[:, None] - lc[None, :]  # (B, C)
-    pmi_ac = _log(joint_abc.sum(axis=1)) - la[:, None] - lc[None, :]  # (A, C)
-    score = pmi_ab[:, :, None] + pmi_bc[None, :, :] + pmi_ac[:, None, :] + lb[None, :, None]
-    return _as_query_table(score)
+# part 1: the optimal rules, exactly
 
 
 def exact_xor_table(ds, ps) -> pd.DataFrame:
-    """Claim 1 for every ``(d, p)``: exact accuracies and informations of the two optimal rules (bits).
+    """Part 1 for every ``(d, p)``: exact accuracies and informations of the two optimal rules (bits).
 
     Columns: ``d, p, chance, bayes_closed_form, bayes_enumerated, symile_optimal_accuracy,
     pairwise_optimal_accuracy, I_b_ac`` (:math:`I(b; a, c)`), ``I_b_symile_argmax``,
-    ``I_b_pairwise_argmax`` and the two absolute errors against the closed forms.
+    ``I_b_pairwise_argmax``. Query ``(a, c)`` (row ``a * 2^d + c``), candidate ``b``.
     """
     from generators import BinaryXOR
 
@@ -260,25 +120,19 @@ def exact_xor_table(ds, ps) -> pd.DataFrame:
     for d in ds:
         for p in ps:
             xor = BinaryXOR(d=int(d), p=float(p))
-            joint = xor.joint_pmf()
-            P = _as_query_table(joint)
-            S_sym = symile_optimal_scores(joint)
-            S_pair = pairwise_optimal_scores(joint)
-            acc_sym = rule_accuracy(P, S_sym)
-            acc_pair = rule_accuracy(P, S_pair)
-            bayes = xor.bayes_accuracy()
-            chance = xor.chance_accuracy()
+            joint = xor.joint_pmf()  # axes (a, b, c)
+            P = query_table(joint, (0, 2), 1)  # (A*C, B)
+            S_sym = symile_optimal_scores(joint, (0, 2), 1, base=np.e)  # nats, as the tie rule's 1e-9
+            S_pair = pairwise_optimal_scores(joint, (0, 2), 1, base=np.e)
             rows.append(
                 {
                     "d": int(d),
                     "p": float(p),
-                    "chance": chance,
-                    "bayes_closed_form": bayes,
-                    "bayes_enumerated": float(P.max(axis=1).sum()),
-                    "symile_optimal_accuracy": acc_sym,
-                    "pairwise_optimal_accuracy": acc_pair,
-                    "symile_abs_error_vs_bayes": abs(acc_sym - bayes),
-                    "pairwise_abs_error_vs_chance": abs(acc_pair - chance),
+                    "chance": xor.chance_accuracy(),
+                    "bayes_closed_form": xor.bayes_accuracy(),
+                    "bayes_enumerated": bayes_accuracy(P),
+                    "symile_optimal_accuracy": rule_accuracy(P, S_sym),
+                    "pairwise_optimal_accuracy": rule_accuracy(P, S_pair),
                     "I_b_ac": statistic_information(P, np.arange(P.shape[0])),
                     "I_b_symile_argmax": decision_information(P, S_sym),
                     "I_b_pairwise_argmax": decision_information(P, S_pair),
@@ -288,7 +142,14 @@ def exact_xor_table(ds, ps) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------------
-# claim 2: learned statistics on XOR
+# part 2 and 3: one cell trains one model
+
+
+def _train_config(cell: dict):
+    from symile_min import TrainConfig
+
+    keys = ("method", "negatives", "rep_dim", "encoder", "lr", "weight_decay", "batch_size", "epochs")
+    return TrainConfig(**{k: cell[k] for k in keys}, seed=cell["seed"] % (2**31))
 
 
 def _xor_cell(cell: dict) -> dict:
@@ -296,30 +157,19 @@ def _xor_cell(cell: dict) -> dict:
     import torch
 
     from generators import BinaryXOR, decode_bits
-    from symile_min import TrainConfig, train
+    from symile_min import train
 
     xor = BinaryXOR(d=cell["d"], p=cell["p"])
     rng = np.random.default_rng(cell["seed"])
     splits = [xor.sample(n, rng) for n in (cell["n_train"], cell["n_val"])]
     train_data, val_data = ([s[k].astype(np.float32) for k in "abc"] for s in splits)
-    config = TrainConfig(
-        method=cell["method"],
-        negatives=cell["negatives"],
-        rep_dim=cell["rep_dim"],
-        encoder=cell["encoder"],
-        lr=cell["lr"],
-        weight_decay=cell["weight_decay"],
-        batch_size=cell["batch_size"],
-        epochs=cell["epochs"],
-        seed=cell["seed"] % (2**31),
-    )
-    result = train(train_data, val_data, config)
+    result = train(train_data, val_data, _train_config(cell))
     codes = decode_bits(np.arange(2 ** cell["d"]), cell["d"]).astype(np.float32)  # (2^d, d)
     model = result.model
     model.eval()
     with torch.no_grad():
         reps = model.encode([torch.from_numpy(codes)] * 3)
-        scale = float(_logit_scale(model))
+        scale = float(model.logit_scale.detach())  # the positive multiplier of the logits
     return {
         "reps": [r.double().numpy().tolist() for r in reps],
         "scale": scale,
@@ -327,9 +177,31 @@ def _xor_cell(cell: dict) -> dict:
     }
 
 
-def _logit_scale(model) -> float:
-    """The positive multiplier of the logits (``model.logit_scale`` is already ``exp`` of the log scale)."""
-    return float(model.logit_scale.detach())
+def _disease_cell(cell: dict) -> dict:
+    """Train a two-modality model on one-hot (y, t) samples; return its score table s(y, t) in nats."""
+    import torch
+
+    from generators import DiseaseTemperature
+    from symile_min import train
+
+    dt = DiseaseTemperature(table=np.asarray(cell["table"], dtype=np.float64))
+    n_y, n_t = dt.joint_pmf().shape
+    rng = np.random.default_rng(cell["seed"])
+    eye_y, eye_t = np.eye(n_y, dtype=np.float32), np.eye(n_t, dtype=np.float32)
+    samples = [dt.sample(n, rng) for n in (cell["n_train"], cell["n_val"])]
+    train_data, val_data = ([eye_y[s["y"]], eye_t[s["t"]]] for s in samples)
+    model = train(train_data, val_data, _train_config(cell)).model
+    model.eval()
+    with torch.no_grad():
+        r_y = model.encode_modality(0, torch.from_numpy(eye_y))  # (Y, k)
+        r_t = model.encode_modality(1, torch.from_numpy(eye_t))  # (T, k)
+        scale = float(model.logit_scale.detach())
+        scores = scale * (r_t.double() @ r_y.double().T)  # (T, Y) learned s(y, t), nats
+    return {"scores_ty": scores.numpy().tolist(), "scale": scale}
+
+
+def _cell(cell: dict) -> dict:
+    return _xor_cell(cell) if cell["kind"] == "xor" else _disease_cell(cell)
 
 
 def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior_b: np.ndarray) -> dict:
@@ -338,7 +210,7 @@ def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior
     Parameters
     ----------
     P : ndarray, shape (A*C, B)
-        Exact joint of ((a, c), b), query index ``a * C + c``.
+        Exact joint of ((a, c), b), query index ``a * C + c`` (:func:`infotheory.decision.query_table`).
     reps : sequence of three (2^d, k) arrays
         Representations of every code for modalities a, b, c.
     scale : float
@@ -348,34 +220,29 @@ def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior
         :math:`\\log p(b)` in nats, added in the predictive softmax.
     """
     ra, rb, rc = (np.asarray(r, dtype=np.float64) for r in reps)
-    if method == "symile":
-        T = (ra[:, None, :] * rc[None, :, :]).reshape(-1, ra.shape[1])  # (A*C, k): r_a ⊙ r_c
-    elif method == "clip":
-        T = (ra[:, None, :] + rc[None, :, :]).reshape(-1, ra.shape[1])  # (A*C, k): r_a + r_c
-    else:
-        raise ValueError(f"method must be 'symile' or 'clip', got {method!r}")
+    combine = {"symile": np.multiply, "clip": np.add}[method]
+    T = combine(ra[:, None, :], rc[None, :, :]).reshape(-1, ra.shape[1])  # (A*C, k): r_a ⊙ r_c or r_a + r_c
     S = _zero_shot(ra, rb, rc, method)  # (A*C, B): the zero-shot score of every candidate
     if not np.allclose(S, T @ rb.T, atol=1e-9):  # the statistic T must be the rule's whole query
         raise RuntimeError(f"zero_shot_scores({method!r}) is not <T, r_b> for the statistic T used here")
     _, labels = np.unique(np.round(T, GROUP_DECIMALS), axis=0, return_inverse=True)
     I_b_ac = statistic_information(P, np.arange(P.shape[0]))
     kl = expected_kl(P, scale * S + log_prior_b[None, :])
-    with np.errstate(invalid="ignore", divide="ignore"):
 
-        def ratio(x: float) -> float:
-            return x / I_b_ac if I_b_ac > 1e-12 else float("nan")
+    def ratio(x: float) -> float:
+        return x / I_b_ac if I_b_ac > 1e-12 else float("nan")  # undefined where I(b; a, c) = 0
 
-        out = {
-            "n_groups": int(labels.max() + 1),
-            "I_b_ac": I_b_ac,
-            "I_b_T": statistic_information(P, labels.ravel()),
-            "I_b_argmax": decision_information(P, S),
-            "accuracy": rule_accuracy(P, S),
-            "expected_kl": kl,
-        }
-        out["grouping_ratio"] = ratio(out["I_b_T"])
-        out["argmax_ratio"] = ratio(out["I_b_argmax"])
-        out["usable_ratio"] = ratio(I_b_ac - kl)
+    out = {
+        "n_groups": int(labels.max() + 1),
+        "I_b_ac": I_b_ac,
+        "I_b_T": statistic_information(P, labels.ravel()),
+        "I_b_argmax": decision_information(P, S),
+        "accuracy": rule_accuracy(P, S),
+        "expected_kl": kl,
+    }
+    out["grouping_ratio"] = ratio(out["I_b_T"])
+    out["argmax_ratio"] = ratio(out["I_b_argmax"])
+    out["usable_ratio"] = ratio(I_b_ac - kl)
     return out
 
 
@@ -392,136 +259,22 @@ def _zero_shot(ra: np.ndarray, rb: np.ndarray, rc: np.ndarray, method: str) -> n
 
 
 # --------------------------------------------------------------------------------------------------
-# claim 3: disease / temperature
+# config, cells, tables, checks
 
 
-def disease_exact(table: np.ndarray) -> dict:
-    r"""Exact claims on a joint table ``p(y, t)`` (axes y, t): sufficient partition and zero-shot rules.
-
-    Returns a dict with ``minimal_partition`` (label per temperature: equal posteriors :math:`p(y|t)`
-    to 1e-12 share a label), ``I_y_t`` and ``I_y_Tmin`` (bits), ``bayes_accuracy``,
-    ``pmi_prior_accuracy`` (argmax :math:`\mathrm{PMI}(y,t) + \log p(y)`) and ``pmi_accuracy``
-    (argmax :math:`\mathrm{PMI}(y,t)`), with the tie rule of :data:`TIE_ATOL`.
-    """
-    table = np.asarray(table, dtype=np.float64)
-    p_y = table.sum(axis=1)
-    p_t = table.sum(axis=0)
-    P = table.T  # (T, Y): query t, candidate y
-    pmi = _log(P) - _log(p_t)[:, None] - _log(p_y)[None, :]  # (T, Y)
-    posterior = P / p_t[:, None]
-    minimal = _partition(posterior, tol=1e-12)
-    return {
-        "minimal_partition": minimal,
-        "I_y_t": statistic_information(P, np.arange(P.shape[0])),
-        "I_y_Tmin": statistic_information(P, minimal),
-        "bayes_accuracy": float(P.max(axis=1).sum()),
-        "pmi_prior_accuracy": rule_accuracy(P, pmi + _log(p_y)[None, :]),
-        "pmi_accuracy": rule_accuracy(P, pmi),
-    }
-
-
-def _partition(X: np.ndarray, *, tol: float) -> np.ndarray:
-    """Single-linkage groups of the rows of ``X`` (max-norm distance <= tol); labels by first appearance."""
-    n = X.shape[0]
-    labels = -np.ones(n, dtype=int)
-    next_label = 0
-    for i in range(n):  # connected components, breadth first
-        if labels[i] >= 0:
-            continue
-        labels[i] = next_label
-        frontier = [i]
-        while frontier:
-            j = frontier.pop()
-            close = np.flatnonzero((np.abs(X - X[j]).max(axis=1) <= tol) & (labels < 0))
-            labels[close] = next_label
-            frontier.extend(close.tolist())
-        next_label += 1
-    return labels
-
-
-def score_partition(scores_ty: np.ndarray, *, tol: float) -> np.ndarray:
-    r"""Partition of temperatures induced by learned scores :math:`s(y, t)` (rows t, columns y).
-
-    Two temperatures are merged when their score differences :math:`s(y, t) - s(y_0, t)` (all ``y``)
-    agree within ``tol`` (max-norm, same unit as the scores), chained by single linkage. The differences
-    remove the per-``t`` constant the contrastive optimum leaves free.
-    """
-    scores_ty = np.asarray(scores_ty, dtype=np.float64)
-    return _partition(scores_ty - scores_ty[:, :1], tol=tol)
-
-
-def _same_partition(u: np.ndarray, v: np.ndarray) -> bool:
-    u, v = np.asarray(u), np.asarray(v)
-    return bool(((u[:, None] == u[None, :]) == (v[:, None] == v[None, :])).all())
-
-
-def _disease_cell(cell: dict) -> dict:
-    """Train a two-modality model on one-hot (y, t) samples; return its score table s(y, t)."""
-    import torch
-
-    from generators import DiseaseTemperature
-    from symile_min import TrainConfig, train
-
-    dt = DiseaseTemperature(table=np.asarray(cell["table"], dtype=np.float64))
-    n_y, n_t = dt.joint_pmf().shape
-    rng = np.random.default_rng(cell["seed"])
-    eye_y, eye_t = np.eye(n_y, dtype=np.float32), np.eye(n_t, dtype=np.float32)
-    samples = [dt.sample(n, rng) for n in (cell["n_train"], cell["n_val"])]
-    train_data, val_data = ([eye_y[s["y"]], eye_t[s["t"]]] for s in samples)
-    config = TrainConfig(
-        method=cell["method"],
-        rep_dim=cell["rep_dim"],
-        encoder="linear",
-        lr=cell["lr"],
-        weight_decay=cell["weight_decay"],
-        batch_size=cell["batch_size"],
-        epochs=cell["epochs"],
-        seed=cell["seed"] % (2**31),
-    )
-    result = train(train_data, val_data, config)
-    model = result.model
-    model.eval()
-    with torch.no_grad():
-        r_y = model.encode_modality(0, torch.from_numpy(eye_y))  # (Y, k)
-        r_t = model.encode_modality(1, torch.from_numpy(eye_t))  # (T, k)
-        scale = _logit_scale(model)
-        scores = scale * (r_t.double() @ r_y.double().T)  # (T, Y) learned s(y, t), nats
-    return {"scores_ty": scores.numpy().tolist(), "scale": scale}
-
-
-# --------------------------------------------------------------------------------------------------
-# command line
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``symile-lab sufficiency``."""
-    _options.add_common_arguments(parser)
-    parser.add_argument("--ds", type=int, nargs="+", default=None, help="d values of the exact part (3 5)")
-    parser.add_argument("--learned-d", type=int, default=None, help="d of the trained XOR models (5)")
-    parser.add_argument("--ps", type=float, nargs="+", default=None, help="p grid (0, 0.1, ..., 1)")
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (100; quick: 30)")
-    parser.add_argument(
-        "--partition-tol", type=float, default=0.5, help="merge tolerance of learned score differences, nats"
-    )
-
-
-def _resolve_config(args: argparse.Namespace) -> dict:
+def _config(args: argparse.Namespace) -> dict:
     quick = bool(args.quick)
     ps = list(args.ps) if args.ps is not None else ([0.0, 0.5, 1.0] if quick else list(FULL_P_GRID))
-    for p in ps:
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"every p must be in [0, 1], got {p!r}")
-    ds = list(args.ds) if args.ds is not None else ([3] if quick else [3, 5])
-    learned_d = args.learned_d if args.learned_d is not None else (3 if quick else 5)
-    epochs = args.epochs if args.epochs is not None else (30 if quick else 100)
-    if args.partition_tol <= 0:
-        raise ValueError(f"--partition-tol must be > 0, got {args.partition_tol!r}")
     return {
         "quick": quick,
         "seed": int(args.seed),
-        "exact": {"ds": ds, "ps": ps, "tie_atol": TIE_ATOL},
+        "exact": {
+            "ds": list(args.ds) if args.ds is not None else ([3] if quick else [3, 5]),
+            "ps": ps,
+            "tie_atol": TIE_ATOL,
+        },
         "learned_xor": {
-            "d": learned_d,
+            "d": args.learned_d if args.learned_d is not None else (3 if quick else 5),
             "ps": ps,
             "methods": [["symile", "n"], ["clip", "n"]],
             "rep_dim": 16,
@@ -529,10 +282,11 @@ def _resolve_config(args: argparse.Namespace) -> dict:
             "lr": 0.1,
             "weight_decay": 0.01,
             "batch_size": 1000 if not quick else 500,
-            "epochs": epochs,
+            "epochs": args.epochs if args.epochs is not None else (30 if quick else 100),
             "n_train": 10_000 if not quick else 2_000,
             "n_val": 1_000 if not quick else 500,
             "group_decimals": GROUP_DECIMALS,
+            "min_argmax_ratio": MIN_ARGMAX_RATIO,
         },
         "disease": {
             "method": "symile",
@@ -549,31 +303,16 @@ def _resolve_config(args: argparse.Namespace) -> dict:
     }
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Run the three sufficiency checks, write the outputs and print PASS/FAIL lines; returns the tables."""
-    from generators import BinaryXOR
+def _disease_table() -> np.ndarray:
+    from generators import DiseaseTemperature
 
-    t0 = time.perf_counter()
-    cfg = _resolve_config(args)
-    out = _io.resolve_out(args.out)
-    progress = _options.want_progress(args)
-    checks: list[tuple[str, bool, str]] = []
+    return np.asarray(DiseaseTemperature().joint_pmf(), dtype=np.float64)  # (Y, T), axes (y, t)
 
-    # -- claim 1: exact ----------------------------------------------------------------------------
-    exact = exact_xor_table(cfg["exact"]["ds"], cfg["exact"]["ps"])
-    err_sym = float(exact["symile_abs_error_vs_bayes"].max())
-    err_pair = float(exact["pairwise_abs_error_vs_chance"].max())
-    checks.append(
-        ("exact: Symile-optimal rule accuracy == q + p(1-q)", err_sym <= 1e-12, f"max |err| {err_sym:.1e}")
-    )
-    checks.append(
-        ("exact: pairwise-optimal rule accuracy == 2^-d", err_pair <= 1e-12, f"max |err| {err_pair:.1e}")
-    )
 
-    # -- claim 2: learned XOR ----------------------------------------------------------------------
-    lx = cfg["learned_xor"]
+def _cells(cfg: dict, master_seed: int) -> list[dict]:
     # the cache key includes the source of the code a cell runs, so editing it invalidates the cache
     code = code_fingerprint("generators", "symile_min", "infotheory", "experiments.sufficiency")
+    lx, dc = cfg["learned_xor"], cfg["disease"]
     cells = []
     for p in lx["ps"]:
         for method, negatives in lx["methods"]:
@@ -581,26 +320,43 @@ def run(args: argparse.Namespace) -> dict:
                 k: lx[k] for k in ("d", "rep_dim", "encoder", "lr", "weight_decay", "batch_size", "epochs")
             }
             cell.update(
-                n_train=lx["n_train"], n_val=lx["n_val"], p=float(p), method=method, negatives=negatives
+                kind="xor",
+                n_train=lx["n_train"],
+                n_val=lx["n_val"],
+                p=float(p),
+                method=method,
+                negatives=negatives,
             )
-            cell["seed"] = cell_seed(
-                cfg["seed"], "sufficiency-xor", lx["d"], float(p), method, negatives
-            )
-            cell["version"] = VERSION
-            cell["code"] = code
+            cell["seed"] = cell_seed(master_seed, "sufficiency-xor", lx["d"], float(p), method, negatives)
             cells.append(cell)
-    cache = _options.cache_dir(args, out, "sufficiency")
-    results = run_cells(
-        _xor_cell, cells, cache_dir=cache, jobs=args.jobs, progress=progress, desc="sufficiency (XOR)"
+    keys = ("method", "rep_dim", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
+    disease = {k: dc[k] for k in keys}
+    disease.update(
+        kind="disease",
+        negatives="n",
+        encoder="linear",
+        table=_disease_table().tolist(),
+        seed=cell_seed(master_seed, "sufficiency-disease"),
     )
+    cells.append(disease)
+    for cell in cells:
+        cell.update(version=VERSION, code=code)
+    return cells
+
+
+def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
+    from generators import BinaryXOR
+
+    exact = exact_xor_table(cfg["exact"]["ds"], cfg["exact"]["ps"])
     rows = []
     for cell, res in zip(cells, results):
+        if cell["kind"] != "xor":
+            continue
         xor = BinaryXOR(d=cell["d"], p=cell["p"])
         joint = xor.joint_pmf()
         log_prior_b = _log(joint.sum(axis=(0, 2)))
-        stats = learned_statistics(
-            _as_query_table(joint), res["reps"], res["scale"], cell["method"], log_prior_b
-        )
+        P = query_table(joint, (0, 2), 1)
+        stats = learned_statistics(P, res["reps"], res["scale"], cell["method"], log_prior_b)
         rows.append(
             {
                 "d": cell["d"],
@@ -613,162 +369,115 @@ def run(args: argparse.Namespace) -> dict:
                 **stats,
             }
         )
-    learned = pd.DataFrame(rows)
+    disease, summary = _disease_tables(np.asarray(results[-1]["scores_ty"]), cfg["disease"]["partition_tol"])
+    return {
+        "sufficiency_exact": exact,
+        "sufficiency_learned": pd.DataFrame(rows),
+        "sufficiency_disease": disease,
+        "sufficiency_disease_summary": summary,
+    }
+
+
+def _disease_tables(scores: np.ndarray, tol: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-temperature table and the summary of part 3 (bits and accuracies), from the learned s(y, t)."""
+    table = _disease_table()
+    P = table.T  # (T, Y): query t, candidate y
+    p_y, p_t = table.sum(axis=1), table.sum(axis=0)
+    pmi = pointwise_mutual_information(table, 1, 0, base=np.e)  # (T, Y) PMI(t, y), nats
+    minimal = minimal_sufficient_partition(P)
+    learned = score_partition(scores, tol=tol)
+    rows = []
+    for t in range(P.shape[0]):
+        row = {"t": t, "p_t": p_t[t]}
+        row.update({f"p(y={y}|t)": P[t, y] / p_t[t] for y in range(P.shape[1])})
+        row.update({f"learned_s(y={y},t)-s(y=0,t)": scores[t, y] - scores[t, 0] for y in range(P.shape[1])})
+        row["minimal_group"] = int(minimal[t])
+        row["learned_group"] = int(learned[t])
+        row["bayes_y"] = int(np.argmax(P[t]))
+        row["pmi_argmax_y"] = int(np.argmax(pmi[t]))
+        row["learned_prior_argmax_y"] = int(np.argmax(scores[t] + _log(p_y)))
+        row["learned_argmax_y"] = int(np.argmax(scores[t]))
+        rows.append(row)
+    values = {
+        "I(y; t) [bits]": statistic_information(P, np.arange(P.shape[0])),
+        "I(y; T_min) [bits]": statistic_information(P, minimal),
+        "I(y; T_learned) [bits]": statistic_information(P, learned),
+        "Bayes accuracy": bayes_accuracy(P),
+        "exact PMI + log prior accuracy": rule_accuracy(P, pmi + _log(p_y)[None, :]),
+        "exact PMI accuracy": rule_accuracy(P, pmi),
+        "learned score + log prior accuracy": rule_accuracy(P, scores + _log(p_y)[None, :]),
+        "learned score accuracy": rule_accuracy(P, scores),
+        "learned partition == minimal": float(same_partition(learned, minimal)),
+    }
+    summary = pd.DataFrame({"quantity": list(values), "value": list(values.values())})
+    return pd.DataFrame(rows), summary
+
+
+def _checks(cfg: dict, tables: dict) -> list[Check]:
+    """Claims a wrong model fails (an untrained one gets ratio ~0, a one-group partition, chance accuracy)."""
+    learned = tables["sufficiency_learned"]
+    value = tables["sufficiency_disease_summary"].set_index("quantity")["value"]
+    disease = tables["sufficiency_disease"]
+    need = cfg["learned_xor"]["min_argmax_ratio"]
+    checks = []
     sym_hi = learned[(learned["method"] == "symile") & (learned["p"] >= 0.5)]
     if len(sym_hi):
         worst = float(sym_hi["argmax_ratio"].min())
         checks.append(
-            ("learned: Symile I(b; argmax)/I(b; a,c) >= 0.95 for p >= 0.5", worst >= 0.95, f"min {worst:.3f}")
+            Check(
+                f"learned: Symile I(b; argmax)/I(b; a,c) >= {need} for p >= 0.5",
+                worst >= need,
+                f"min {worst:.3f}",
+            )
         )
-
-    # -- claim 3: disease / temperature --------------------------------------------------------------
-    from generators import DiseaseTemperature
-
-    dt = DiseaseTemperature()
-    table = _disease_table(dt)
-    ex = disease_exact(table)
-    dc = cfg["disease"]
-    dcell = {
-        k: dc[k]
-        for k in ("method", "rep_dim", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
-    }
-    dcell.update(
-        table=table.tolist(), seed=cell_seed(cfg["seed"], "sufficiency-disease"), version=VERSION,
-        code=code,
-    )
-    dres = run_cells(
-        _disease_cell, [dcell], cache_dir=cache, jobs=1, progress=progress, desc="sufficiency (disease)"
-    )[0]
-    scores = np.asarray(dres["scores_ty"])
-    P_ty = table.T
-    p_y = table.sum(axis=1)
-    learned_part = score_partition(scores, tol=dc["partition_tol"])
-    disease = _disease_frame(table, ex, scores, learned_part, p_y)
-    same = _same_partition(learned_part, ex["minimal_partition"])
-    I_learned = statistic_information(P_ty, learned_part)
-    acc_prior = rule_accuracy(P_ty, scores + _log(p_y)[None, :])
-    acc_plain = rule_accuracy(P_ty, scores)
-    checks.append(
-        (
-            "disease: zero-shot PMI + log p(y) == Bayes (exact table)",
-            abs(ex["pmi_prior_accuracy"] - ex["bayes_accuracy"]) <= 1e-12,
-            f"{ex['pmi_prior_accuracy']:.4f} vs {ex['bayes_accuracy']:.4f}",
-        )
-    )
-    checks.append(
-        (
-            "disease: plain PMI argmax is below Bayes (exact table)",
-            ex["pmi_accuracy"] < ex["bayes_accuracy"] - 1e-12,
-            f"{ex['pmi_accuracy']:.4f} vs {ex['bayes_accuracy']:.4f}",
-        )
-    )
-    checks.append(
-        (
+    checks += [
+        Check(
             "disease: learned partition of t == minimal sufficient partition",
-            same,
-            f"learned {learned_part.tolist()} vs minimal {ex['minimal_partition'].tolist()}",
-        )
-    )
-    checks.append(
-        (
+            bool(value["learned partition == minimal"]),
+            f"learned {disease['learned_group'].tolist()} vs minimal {disease['minimal_group'].tolist()}",
+        ),
+        Check(
             "disease: I(y; T_learned) == I(y; t)",
-            abs(I_learned - ex["I_y_t"]) <= 1e-9,
-            f"{I_learned:.4f} vs {ex['I_y_t']:.4f} bits",
-        )
-    )
-    checks.append(
-        (
+            abs(value["I(y; T_learned) [bits]"] - value["I(y; t) [bits]"]) <= 1e-9,
+            f"{value['I(y; T_learned) [bits]']:.4f} vs {value['I(y; t) [bits]']:.4f} bits",
+        ),
+        Check(
             "disease: learned scores + log p(y) reach Bayes accuracy",
-            abs(acc_prior - ex["bayes_accuracy"]) <= 1e-9,
-            f"{acc_prior:.4f} vs {ex['bayes_accuracy']:.4f} (no prior: {acc_plain:.4f})",
-        )
-    )
-    summary = pd.DataFrame(
-        [
-            {"quantity": "I(y; t) [bits]", "value": ex["I_y_t"]},
-            {"quantity": "I(y; T_min) [bits]", "value": ex["I_y_Tmin"]},
-            {"quantity": "I(y; T_learned) [bits]", "value": I_learned},
-            {"quantity": "Bayes accuracy", "value": ex["bayes_accuracy"]},
-            {"quantity": "exact PMI + log prior accuracy", "value": ex["pmi_prior_accuracy"]},
-            {"quantity": "exact PMI accuracy", "value": ex["pmi_accuracy"]},
-            {"quantity": "learned score + log prior accuracy", "value": acc_prior},
-            {"quantity": "learned score accuracy", "value": acc_plain},
-            {"quantity": "learned partition == minimal", "value": float(same)},
-        ]
-    )
-
-    # -- outputs -------------------------------------------------------------------------------------
-    _io.write_csv(out / "sufficiency_exact.csv", exact)
-    _io.write_csv(out / "sufficiency_learned.csv", learned)
-    _io.write_csv(out / "sufficiency_disease.csv", disease)
-    _io.write_csv(out / "sufficiency_disease_summary.csv", summary)
-    check_frame = pd.DataFrame([{"claim": c, "pass": ok, "detail": det} for c, ok, det in checks])
-    _io.write_csv(out / "sufficiency_checks.csv", check_frame)
-    _io.atomic_write_text(out / "sufficiency.md", _markdown(exact, learned, disease, summary, check_frame))
-    _io.write_json(out / "sufficiency_config.json", cfg)
-    _io.save_figure(_plot(exact, learned, summary), out, "sufficiency", close=True)
-
-    for claim, ok, detail in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {claim}  ({detail})")
-    print(f"sufficiency: wrote {out}/sufficiency* in {time.perf_counter() - t0:.1f} s")
-    return {"exact": exact, "learned": learned, "disease": disease, "summary": summary, "checks": check_frame}
+            abs(value["learned score + log prior accuracy"] - value["Bayes accuracy"]) <= 1e-9,
+            f"{value['learned score + log prior accuracy']:.4f} vs {value['Bayes accuracy']:.4f} "
+            f"(no prior: {value['learned score accuracy']:.4f})",
+        ),
+    ]
+    return checks
 
 
-def _disease_table(dt) -> np.ndarray:
-    """The joint ``p(y, t)`` of a DiseaseTemperature generator as a (Y, T) array."""
-    pmf = np.asarray(dt.joint_pmf(), dtype=np.float64)
-    return pmf
+def _markdown(cfg: dict, tables: dict, checks: list[Check], out) -> list:
+    def text(frame: pd.DataFrame) -> str:  # 6 significant digits: the same bytes whatever is installed
+        return _io.markdown_table(frame, fmt="{:.6g}")
 
-
-def _disease_frame(table, ex, scores, learned_part, p_y) -> pd.DataFrame:
-    P_ty = table.T
-    p_t = P_ty.sum(axis=1)
-    rows = []
-    for t in range(P_ty.shape[0]):
-        row = {"t": t, "p_t": p_t[t]}
-        for y in range(P_ty.shape[1]):
-            row[f"p(y={y}|t)"] = P_ty[t, y] / p_t[t]
-        for y in range(P_ty.shape[1]):
-            row[f"learned_s(y={y},t)-s(y=0,t)"] = scores[t, y] - scores[t, 0]
-        row["minimal_group"] = int(ex["minimal_partition"][t])
-        row["learned_group"] = int(learned_part[t])
-        row["bayes_y"] = int(np.argmax(P_ty[t]))
-        row["pmi_argmax_y"] = int(np.argmax(np.log(P_ty[t]) - np.log(p_y)))
-        row["learned_prior_argmax_y"] = int(np.argmax(scores[t] + np.log(p_y)))
-        row["learned_argmax_y"] = int(np.argmax(scores[t]))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _markdown(exact, learned, disease, summary, checks) -> str:
+    check_frame = pd.DataFrame(checks, columns=list(Check._fields))
     parts = [
         "# Sufficiency claims (bits; see experiments/sufficiency.py for definitions)\n",
         "## Checks\n",
-        _table_text(checks),
+        text(check_frame),
         "\n## Exact optimal rules on XOR\n",
-        _table_text(exact),
+        text(tables["sufficiency_exact"]),
         "\n## Learned statistics on XOR (ratios NaN where I(b; a,c) = 0)\n",
-        _table_text(learned),
+        text(tables["sufficiency_learned"]),
         "\n## Disease / temperature\n",
-        _table_text(summary),
+        text(tables["sufficiency_disease_summary"]),
         "",
-        _table_text(disease),
+        text(tables["sufficiency_disease"]),
         "",
     ]
-    return "\n".join(parts)
+    return [_io.atomic_write_text(out / "sufficiency.md", "\n".join(parts))]
 
 
-def _table_text(frame: pd.DataFrame) -> str:
-    """A markdown table with 6 significant digits (same bytes whatever is installed)."""
-    return _io.markdown_table(frame, fmt="{:.6g}")
-
-
-def _plot(exact: pd.DataFrame, learned: pd.DataFrame, summary: pd.DataFrame):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
+    exact, learned = tables["sufficiency_exact"], tables["sufficiency_learned"]
+    summary = tables["sufficiency_disease_summary"]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.6), gridspec_kw={"width_ratios": [1.1, 1.1, 0.8]})
     ax = axes[0]
     d = int(learned["d"].iloc[0]) if len(learned) else int(exact["d"].max())
@@ -825,6 +534,51 @@ def _plot(exact: pd.DataFrame, learned: pd.DataFrame, summary: pd.DataFrame):
         ax.text(i, v + 0.005, f"{v:.3f}", ha="center", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+EXPERIMENT = _runner.Experiment(
+    name="sufficiency",
+    version=VERSION,
+    config=_config,
+    cells=_cells,
+    cell=_cell,
+    tables=_tables,
+    checks=_checks,
+    plot=_plot,
+    extra=_markdown,
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``symile-lab sufficiency``."""
+    _options.add_common_arguments(parser)
+    parser.add_argument(
+        "--ds", type=_options.positive_int, nargs="+", default=None, help="d values of the exact part (3 5)"
+    )
+    parser.add_argument(
+        "--learned-d", type=_options.positive_int, default=None, help="d of the trained XOR models (5)"
+    )
+    parser.add_argument(
+        "--ps", type=_options.probability, nargs="+", default=None, help="p grid (0, 0.1, ..., 1)"
+    )
+    parser.add_argument(
+        "--epochs", type=_options.positive_int, default=None, help="training epochs (100; quick: 30)"
+    )
+    parser.add_argument(
+        "--partition-tol",
+        type=_options.positive_float,
+        default=0.5,
+        help="merge tolerance of learned score differences, nats",
+    )
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run the three parts, write the outputs and print PASS/FAIL lines; returns the tables and checks."""
+    return _runner.run(EXPERIMENT, args)
 
 
 def main(argv: list[str] | None = None) -> int:

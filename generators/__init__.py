@@ -3,15 +3,18 @@
 Import rule: ``generators`` may import ``infotheory`` (and numpy/scipy/pandas), never
 ``symile_min`` or ``experiments``.
 
-Every generator has a keyword-only constructor that validates its parameters, ``sample(n, rng)``
-(``rng`` a ``numpy.random.Generator`` or an int seed; returns a dict name -> array), the exact
-truth as closed forms (bits by default, ``base=`` to change) and, where discrete, ``joint_pmf()``.
+Every generator follows :class:`~generators.Sampler` (bmi's sampler style): a keyword-only constructor
+that validates its parameters, ``names`` (its variables, in natural order), ``sample(n, rng)`` (``rng`` a
+``numpy.random.Generator`` or an int seed; returns a dict name -> array), the exact truth as closed forms
+(bits by default, keyword-only ``base=`` to change) and, where the support is finite, ``joint_pmf()``
+(:class:`~generators.FiniteSampler`).
 """
 
 from generators.disease import DiseaseTemperature
 from generators.gaussian import GaussianTC
 from generators.m3 import SyntheticM3
 from generators.parity import Parity
+from generators.sampler import FiniteSampler, Sampler
 from generators.xor import (
     BinaryXOR,
     decode_bits,
@@ -21,6 +24,8 @@ from generators.xor import (
 )
 
 __all__ = [
+    "Sampler",
+    "FiniteSampler",
     "BinaryXOR",
     "DiseaseTemperature",
     "GaussianTC",

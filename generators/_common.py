@@ -1,28 +1,27 @@
-"""Small helpers shared by the generators: seeds, argument checks and logarithms in a chosen base."""
+"""Small helpers shared by the generators: seeds, argument checks and logarithms in a chosen base.
+
+The seed rule and the logarithm-base check are infotheory's (one rule for the whole project):
+``as_rng(rng, name="rng")`` accepts a ``numpy.random.Generator`` or an int seed in ``[0, 2**63)``;
+``check_base(base)`` accepts a finite real base > 1.
+"""
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-__all__ = ["as_generator", "check_n", "check_probability", "check_base", "xlogx", "binary_entropy"]
+from infotheory._validation import as_rng, check_base
 
-
-def as_generator(rng) -> np.random.Generator:
-    """Return ``rng`` if it is a ``numpy.random.Generator``, else a new Generator seeded with the int ``rng``.
-
-    A Generator passed in is used (and advanced) as is, so successive calls draw fresh numbers;
-    an int seed always gives the same numbers.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng seed must be a non-negative int, got {rng!r}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {rng!r}")
+__all__ = [
+    "as_rng",
+    "check_base",
+    "check_n",
+    "check_int",
+    "check_probability",
+    "xlogx",
+    "binary_entropy",
+]
 
 
 def check_n(n) -> int:
@@ -53,16 +52,6 @@ def check_probability(name: str, value, *, include_one: bool = True) -> float:
     if not ok:  # also catches nan
         raise ValueError(f"{name} must be in [0, 1{']' if include_one else ')'}, got {value!r}")
     return value
-
-
-def check_base(base) -> float:
-    """Validate a logarithm base: a finite real number > 0 and != 1."""
-    if isinstance(base, bool) or not isinstance(base, numbers.Real):
-        raise ValueError(f"base must be a real number > 0 and != 1, got {base!r}")
-    base = float(base)
-    if not (math.isfinite(base) and base > 0 and base != 1):
-        raise ValueError(f"base must be a real number > 0 and != 1, got {base!r}")
-    return base
 
 
 def xlogx(x) -> np.ndarray:

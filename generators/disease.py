@@ -21,11 +21,12 @@ b          0.03   0.03   0.10   0.12
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from generators._common import as_generator, check_base, check_n
+from generators._common import as_rng, check_n
+from infotheory.decision import minimal_sufficient_partition
+from infotheory.measures import entropy, mutual_information
+from infotheory.pointwise import pointwise_mutual_information
 
 __all__ = ["DiseaseTemperature", "DEFAULT_TABLE", "DEFAULT_TEMPERATURES", "DEFAULT_DISEASES"]
 
@@ -52,7 +53,7 @@ def _validate_table(table, atol: float = 1e-9):
     if (arr < 0).any():
         raise ValueError(f"table must be non-negative, got {arr.tolist()}")
     if abs(arr.sum() - 1.0) > atol:
-        raise ValueError(f"table must sum to 1, got sum {arr.sum()!r}")
+        raise ValueError(f"table must sum to 1, got sum {float(arr.sum())!r}")
     if (arr.sum(axis=0) <= 0).any() or (arr.sum(axis=1) <= 0).any():
         raise ValueError(
             f"every disease and every temperature needs positive probability "
@@ -98,6 +99,11 @@ class DiseaseTemperature:
 
     def __repr__(self) -> str:
         return f"DiseaseTemperature(table={self._joint.tolist()!r})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The variables ``('y', 't')``: the keys of :meth:`sample`, the axes of :meth:`joint_pmf`."""
+        return ("y", "t")
 
     # ----------------------------------------------------------------------------------------- distributions
     def joint_pmf(self) -> np.ndarray:
@@ -147,13 +153,11 @@ class DiseaseTemperature:
         return pd.DataFrame(rows, index=pd.Index(index, name="quantity"), columns=columns)
 
     # ----------------------------------------------------------------------------------------- information
-    def entropy_y(self, base: float = 2) -> float:
-        r"""Entropy :math:`H(y) = -\sum_y p(y) \log p(y)`, bits by default."""
-        p = self.p_y()
-        p = p[p > 0]
-        return float(-(p * np.log(p)).sum() / math.log(check_base(base)))
+    def entropy_y(self, *, base: float = 2) -> float:
+        r"""Entropy :math:`H(y) = -\sum_y p(y) \log p(y)`, bits by default (units of ``log base``)."""
+        return entropy(self._joint, 0, base=base)
 
-    def grouped_mutual_information(self, grouping, base: float = 2) -> float:
+    def grouped_mutual_information(self, grouping, *, base: float = 2) -> float:
         r"""Mutual information :math:`I(y; T(t))` of ``y`` with a grouping ``T`` of the temperatures.
 
         .. math:: I(y; T) = \sum_{y, g} p(y, g) \log \frac{p(y, g)}{p(y)\, p(g)}, \qquad
@@ -163,8 +167,12 @@ class DiseaseTemperature:
         ----------
         grouping : mapping temperature -> hashable group label, covering every temperature
         base : float, default 2 (bits)
+
+        Returns
+        -------
+        float
+            :math:`I(y; T)` in bits (units of ``log base``).
         """
-        base = check_base(base)
         missing = [t for t in self.temperatures if t not in grouping]
         if missing:
             raise ValueError(f"grouping must map every temperature; missing {missing}")
@@ -172,52 +180,41 @@ class DiseaseTemperature:
         joint = np.zeros((2, len(labels)))  # (y, group)
         for j, t in enumerate(self.temperatures):
             joint[:, labels.index(grouping[t])] += self._joint[:, j]
-        return _mutual_information_2d(joint) / math.log(base)
+        return mutual_information(joint, 0, 1, base=base)
 
-    def mutual_information(self, base: float = 2) -> float:
+    def mutual_information(self, *, base: float = 2) -> float:
         r"""Mutual information :math:`I(y;t) = \sum_{y,t} p(y,t) \log \frac{p(y,t)}{p(y)p(t)}`, in bits.
 
         (The unit is ``log base``.)
         """
-        return _mutual_information_2d(self._joint) / math.log(check_base(base))
+        return mutual_information(self._joint, 0, 1, base=base)
 
     def minimal_sufficient_statistic(self, atol: float = 1e-9) -> dict:
         r"""The minimal sufficient statistic of ``t`` for ``y``: temperatures with equal :math:`p(y \mid t)`.
 
-        :math:`T(t) = T(t')` iff :math:`\max_y |p(y \mid t) - p(y \mid t')| \le` ``atol``. Groups are labelled
-        0, 1, ... in order of first appearance. It keeps :math:`I(y; T(t)) = I(y; t)`; merging any two of its
-        groups strictly lowers the mutual information.
+        :math:`T(t) = T(t')` iff :math:`\max_y |p(y \mid t) - p(y \mid t')| \le` ``atol`` (chained by single
+        linkage, :func:`infotheory.decision.minimal_sufficient_partition`). Groups are labelled 0, 1, ... in
+        order of first appearance. It keeps :math:`I(y; T(t)) = I(y; t)`; merging any two of its groups
+        strictly lowers the mutual information.
 
         Returns
         -------
         dict
             temperature label -> group label (int).
         """
-        cond = self.p_y_given_t()
-        reps: list[np.ndarray] = []
-        out = {}
-        for j, t in enumerate(self.temperatures):
-            for g, rep in enumerate(reps):
-                if np.max(np.abs(cond[:, j] - rep)) <= atol:
-                    out[t] = g
-                    break
-            else:
-                out[t] = len(reps)
-                reps.append(cond[:, j])
-        return out
+        labels = minimal_sufficient_partition(self._joint.T, atol=atol)  # queries t, candidates y
+        return {t: int(g) for t, g in zip(self.temperatures, labels)}
 
-    def pmi(self, base: float = 2):
+    def pmi(self, *, base: float = 2):
         r"""Pointwise mutual information table :math:`\mathrm{PMI}(y, t) = \log \frac{p(y, t)}{p(y)\,p(t)}`.
 
-        Rows are diseases, columns temperatures; bits by default; ``-inf`` where :math:`p(y, t) = 0`.
+        Rows are diseases, columns temperatures; bits by default (units of ``log base``); ``-inf`` where
+        :math:`p(y, t) = 0`. The values are :func:`infotheory.pointwise_mutual_information` of the joint.
         """
         import pandas as pd
 
-        base = check_base(base)
-        with np.errstate(divide="ignore"):
-            values = np.log(self._joint / np.outer(self.p_y(), self.p_t())) / math.log(base)
         return pd.DataFrame(
-            values,
+            pointwise_mutual_information(self._joint, 0, 1, base=base),
             index=pd.Index(self.diseases, name="y"),
             columns=pd.Index(self.temperatures, name="t"),
         )
@@ -251,13 +248,7 @@ class DiseaseTemperature:
             (index into :attr:`temperatures`), each of shape (n,).
         """
         n = check_n(n)
-        gen = as_generator(rng)
+        gen = as_rng(rng, name="rng")
         flat = gen.choice(8, size=n, p=self._joint.ravel())  # row-major: flat = 4 * y + t
         return {"y": (flat // 4).astype(np.int64), "t": (flat % 4).astype(np.int64)}
 
-
-def _mutual_information_2d(joint: np.ndarray) -> float:
-    """I(x; y) in nats of a 2-D joint pmf, with 0 log 0 = 0."""
-    outer = np.outer(joint.sum(axis=1), joint.sum(axis=0))
-    pos = joint > 0
-    return float((joint[pos] * np.log(joint[pos] / outer[pos])).sum())

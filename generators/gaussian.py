@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from generators._common import as_generator, check_base, check_n
+from generators._common import as_rng, check_base, check_n
 
 __all__ = ["GaussianTC", "TRANSFORMS"]
 
@@ -122,8 +122,14 @@ class GaussianTC:
                 raise ValueError(
                     f"correlation matrix must have shape ({D}, {D}) for dims={self.dims}, got {R.shape}"
                 )
-            if not np.isfinite(R).all() or not np.allclose(R, R.T, atol=1e-12):
-                raise ValueError("correlation matrix must be finite and symmetric")
+            if not np.isfinite(R).all():
+                raise ValueError(f"correlation matrix must be finite, got {R.tolist()}")
+            if not np.allclose(R, R.T, atol=1e-12):
+                i, j = np.unravel_index(int(np.argmax(np.abs(R - R.T))), R.shape)
+                raise ValueError(
+                    f"correlation matrix must be symmetric, got R[{i}, {j}] = {float(R[i, j])!r} "
+                    f"but R[{j}, {i}] = {float(R[j, i])!r}"
+                )
             if not np.allclose(np.diag(R), 1.0, atol=1e-12):
                 raise ValueError(
                     f"correlation matrix must have unit diagonal, got diagonal {np.diag(R).tolist()}"
@@ -169,7 +175,7 @@ class GaussianTC:
     def sample(self, n: int, rng) -> dict[str, np.ndarray]:
         """Draw ``n`` samples: keys ``'x0'``, ... with float64 arrays (n, dims[i]), transforms applied."""
         n = check_n(n)
-        gen = as_generator(rng)
+        gen = as_rng(rng, name="rng")
         z = gen.standard_normal((n, sum(self.dims))) @ self._chol.T  # (n, D), covariance R
         out = {}
         for name, idx, t in zip(self.names, self._blocks(), self.transforms):
@@ -183,7 +189,7 @@ class GaussianTC:
         return out
 
     # ----------------------------------------------------------------------------------------- truth
-    def total_correlation(self, base: float = 2) -> float:
+    def total_correlation(self, *, base: float = 2) -> float:
         r"""Total correlation :math:`\frac12(\sum_i \log\det R_{ii} - \log\det R)`, bits by default.
 
         Exact for any ``transforms`` (TC is invariant under invertible per-block maps).
@@ -195,7 +201,7 @@ class GaussianTC:
         )
         return float(0.5 * (block_logdets - logdet) / math.log(base))
 
-    def mutual_information(self, i: int, j: int, base: float = 2) -> float:
+    def mutual_information(self, i: int, j: int, *, base: float = 2) -> float:
         r"""Mutual information between blocks ``i`` and ``j``, in bits by default.
 
         .. math:: I(x_i; x_j) = \frac12 (\log\det R_{ii} + \log\det R_{jj} - \log\det R_{\{i,j\}})
@@ -219,7 +225,7 @@ class GaussianTC:
 
     # ----------------------------------------------------------------------------------------- design
     @staticmethod
-    def rho_for_total_correlation(dims: Sequence[int], tc: float, base: float = 2) -> float:
+    def rho_for_total_correlation(dims: Sequence[int], tc: float, *, base: float = 2) -> float:
         r"""The :math:`\rho \ge 0` of the equicorrelation design whose total correlation equals ``tc``.
 
         Solves, by Brent's method (the left side is strictly increasing in :math:`\rho \in [0, 1)`),

@@ -10,9 +10,22 @@ Generative model (one sample):
   random language;
 * **image**: reveals the class: :math:`Y` with probability ``1 - image_noise``, otherwise a uniform class.
 
-The task is to predict the image's class :math:`Y` (``label``) from text and audio. The text is i.i.d.
-uniform whatever :math:`L`, and the audio is independent of :math:`Y`: pairwise dependencies leave the
-class ambiguous among the ``w`` words, while text and audio together pin it down.
+The task is to predict the image from text and audio: the zero-shot experiments score the image *as
+shown* (its class is :math:`Y` only with probability ``1 - image_noise``), so the exact accuracies and
+informations are given for the image (the default) and for the true class :math:`Y` (``target="label"``);
+the two agree without image noise. The text is i.i.d. uniform whatever :math:`L`, and the audio is
+independent of :math:`Y`: pairwise dependencies leave the class ambiguous among the ``w`` words, while
+text and audio together pin it down.
+
+Image noise enters every exact value in closed form. The image is independent of (text, audio) given
+:math:`Y`, with :math:`p(s \mid y) = (1 - \epsilon_I)[s = y] + \epsilon_I / K`, so
+
+.. math:: p(\text{image} = s \mid \text{text}, \text{audio})
+          = (1 - \epsilon_I)\, p(Y = s \mid \text{text}, \text{audio}) + \epsilon_I / K,
+
+an increasing affine map of the class posterior: the Bayes prediction of the image is the Bayes
+prediction of :math:`Y`, and its accuracy is :math:`(1 - \epsilon_I)\,\mathrm{acc}_Y + \epsilon_I / K`
+(likewise for every predictor of :math:`Y`).
 """
 
 from __future__ import annotations
@@ -23,9 +36,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from generators._common import as_generator, check_base, check_int, check_n, check_probability
+from generators._common import as_rng, check_base, check_int, check_n, check_probability
 
-__all__ = ["SyntheticM3"]
+__all__ = ["SyntheticM3", "MAX_PMF_CELLS"]
+
+#: Largest number of cells of :meth:`SyntheticM3.joint_pmf` (K**w * w * K <= 2**24, 128 MiB).
+MAX_PMF_CELLS = 2**24
+#: The two prediction targets: the image as shown (possibly noisy) or the true class Y.
+TARGETS = ("image", "label")
 
 
 def _partitions(k: int, max_part: int | None = None) -> Iterator[tuple[int, ...]]:
@@ -48,35 +66,46 @@ def _log_profile_probability(parts: tuple[int, ...], n_classes: int) -> float:
     return log_assign + log_multinomial - k * math.log(n_classes)
 
 
-def _posterior_stats(w: int, n_classes: int, eps: float) -> tuple[float, float]:
-    r"""Exact :math:`E[\max_y p(y \mid \text{text}, \text{audio})]` and :math:`E[H(Y \mid \cdot)]` (nats).
+def _posterior_stats(w: int, n_classes: int, eps: float, image_noise: float = 0.0) -> tuple[float, ...]:
+    r"""Exact accuracy of Y, expected entropy of Y and of the image given (text, audio).
 
-    The text is i.i.d. uniform whatever :math:`L`, so :math:`p(L \mid \text{text}, \text{audio}) = p(L \mid
-    \text{audio})` = ``pi`` at the heard language and ``eta`` elsewhere, and the class posterior is
-    ``pi * [word at heard language = y] + eta * #{other positions whose word is y}``. Enumerating the
-    partitions of the ``w - 1`` other words' class counts gives the exact expectation.
-    ``eps = 1`` is an uninformative audio, i.e. text alone.
+    That is :math:`E[\max_y p(y \mid \cdot)]`, :math:`E[H(Y \mid \cdot)]` and
+    :math:`E[H(\text{image} \mid \cdot)]`.
+
+    Entropies in nats; :math:`\cdot` = (text, audio). The text is i.i.d. uniform whatever :math:`L`, so
+    :math:`p(L \mid \text{text}, \text{audio}) = p(L \mid \text{audio})` = ``pi`` at the heard language and
+    ``eta`` elsewhere, and the class posterior is ``pi * [word at heard language = y] + eta * #{other
+    positions whose word is y}``. The image posterior is ``(1 - image_noise) * that + image_noise / K``
+    (see the module docstring). Enumerating the partitions of the ``w - 1`` other words' class counts gives
+    the exact expectations. ``eps = 1`` is an uninformative audio, i.e. text alone.
     """
+    K = n_classes
     pi, eta = 1.0 - eps + eps / w, eps / w
-    acc, ent = 0.0, 0.0
+    floor = image_noise / K  # the image posterior of a class of posterior 0
+
+    def entropy_nats(values):
+        return -sum(v * math.log(v) for v in values if v > 0)  # 0 log 0 = 0
+
+    acc, ent, ent_image = 0.0, 0.0, 0.0
     for parts in _partitions(w - 1):
-        if len(parts) > n_classes:
+        if len(parts) > K:
             continue
-        weight = math.exp(_log_profile_probability(parts, n_classes))
+        weight = math.exp(_log_profile_probability(parts, K))
         counts = list(parts)
-        n_zero = n_classes - len(parts)
+        n_zero = K - len(parts)
         # the heard position's word c is a uniform class: one of the counted classes or a zero-count one
-        cases = [(k_c, i, 1.0 / n_classes) for i, k_c in enumerate(counts)]
+        cases = [(k_c, i, 1.0 / K) for i, k_c in enumerate(counts)]
         if n_zero:
-            cases.append((0, None, n_zero / n_classes))
+            cases.append((0, None, n_zero / K))
         for k_c, i, p_case in cases:
             others = [eta * k for j, k in enumerate(counts) if j != i]  # posteriors of the other classes
-            s_c = pi + eta * k_c
-            acc_case = max([s_c, *others])
-            ent_case = -sum(s * math.log(s) for s in [s_c, *others] if s > 0)
-            acc += weight * p_case * acc_case
-            ent += weight * p_case * ent_case
-    return acc, ent
+            posterior = [pi + eta * k_c, *others]  # distinct classes; the K - len(posterior) others have 0
+            image = [(1.0 - image_noise) * v + floor for v in posterior]
+            image += [floor] * (K - len(posterior))
+            acc += weight * p_case * max(posterior)
+            ent += weight * p_case * entropy_nats(posterior)
+            ent_image += weight * p_case * entropy_nats(image)
+    return acc, ent, ent_image
 
 
 class SyntheticM3:
@@ -131,11 +160,17 @@ class SyntheticM3:
             f"image_noise={self.image_noise!r})"
         )
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The modalities ``('text', 'audio', 'image')``: the first keys of :meth:`sample`, the axes of
+        :meth:`joint_pmf`."""
+        return ("text", "audio", "image")
+
     # ----------------------------------------------------------------------------------------- sampling
     def sample(self, n: int, rng) -> dict[str, np.ndarray]:
         """Draw ``n`` samples; see the class Notes for the keys and encodings."""
         n = check_n(n)
-        gen = as_generator(rng)
+        gen = as_rng(rng, name="rng")
         w, K = self.w, self.n_classes
         language = gen.integers(0, w, size=n)  # (n,)
         label = gen.integers(0, K, size=n)  # (n,)
@@ -194,59 +229,149 @@ class SyntheticM3:
         return counts.argmax(axis=1)
 
     # ----------------------------------------------------------------------------------------- exact truth
-    def bayes_accuracy(self) -> float:
-        r"""Bayes accuracy of predicting the class from text + audio (exact; 1 without audio noise).
+    def _check_target(self, target) -> str:
+        if target not in TARGETS:
+            raise ValueError(f"target must be 'image' (as shown, possibly noisy) or 'label', got {target!r}")
+        return target
 
-        .. math:: \mathrm{acc} = E\left[\max_y p(Y = y \mid \text{text}, \text{audio})\right],
+    def _for_target(self, accuracy_of_label: float, target) -> float:
+        """An accuracy of predicting Y turned into the accuracy of predicting the image, if asked."""
+        if self._check_target(target) == "label":
+            return accuracy_of_label
+        # p(image = guess) = (1 - eps_I) p(Y = guess) + eps_I / K for any guess made from text and audio
+        return (1.0 - self.image_noise) * accuracy_of_label + self.image_noise / self.n_classes
 
-        computed exactly by enumerating the class-count profiles of the distractor words.
+    def bayes_accuracy(self, *, target: str = "image") -> float:
+        r"""Bayes accuracy of predicting the image (or its true class) from text + audio, exact.
+
+        .. math:: \mathrm{acc}_Y = E\left[\max_y p(Y = y \mid \text{text}, \text{audio})\right], \qquad
+                  \mathrm{acc}_\text{image} = (1 - \epsilon_I)\, \mathrm{acc}_Y + \epsilon_I / K,
+
+        with :math:`\epsilon_I` = ``image_noise``; :math:`\mathrm{acc}_Y` is computed exactly by enumerating
+        the class-count profiles of the distractor words (1 without audio noise). The Bayes prediction is
+        :meth:`bayes_predict` for both targets.
+
+        Parameters
+        ----------
+        target : {"image", "label"}
+            ``"image"``: the image as shown, what the zero-shot experiments score; ``"label"``: the class Y.
+
+        Returns
+        -------
+        float
+            The accuracy, a fraction in [0, 1].
         """
         if self.audio_noise == 0:
-            return 1.0  # the heard language's word is the class
-        return _posterior_stats(self.w, self.n_classes, self.audio_noise)[0]
+            acc = 1.0  # the heard language's word is the class
+        else:
+            acc = _posterior_stats(self.w, self.n_classes, self.audio_noise)[0]
+        return self._for_target(acc, target)
 
-    def pairwise_accuracy(self) -> float:
-        r"""Best accuracy from text alone (exact): :math:`E[\max_y \#\{\ell : t_\ell = y\}] / w`.
+    def pairwise_accuracy(self, *, target: str = "image") -> float:
+        r"""Best accuracy from text alone (exact): :math:`E[\max_y \#\{\ell : t_\ell = y\}] / w` for Y.
 
         The text is i.i.d. uniform and independent of the language, so :math:`p(y \mid \text{text}) =
         \#\{\ell : t_\ell = y\} / w`; the audio is independent of the class. A CLIP-style score
         :math:`f(\text{text}, y) + g(\text{audio}, y)` with the pairwise log-conditionals thus predicts the
-        most frequent word. This is :math:`1/w` plus the chance that distractor words repeat: e.g. for
-        ``w = 2`` it is :math:`(1 + 1/K)/2`. (Picking one word uniformly instead gives
-        :meth:`uniform_word_accuracy`.)
-        """
-        return _posterior_stats(self.w, self.n_classes, 1.0)[0]
+        most frequent word (:meth:`pairwise_predict`). For Y this is :math:`1/w` plus the chance that
+        distractor words repeat: e.g. for ``w = 2`` it is :math:`(1 + 1/K)/2`. For the image it is
+        :math:`(1 - \epsilon_I)` times that plus :math:`\epsilon_I / K`. (Picking one word uniformly instead
+        gives :meth:`uniform_word_accuracy`.)
 
-    def uniform_word_accuracy(self) -> float:
-        r"""Accuracy of guessing one of the ``w`` text words uniformly: :math:`1/w + (1 - 1/w)/K`."""
-        return 1.0 / self.w + (1.0 - 1.0 / self.w) / self.n_classes
+        Parameters
+        ----------
+        target : {"image", "label"}
+            ``"image"``: the image as shown; ``"label"``: the class Y.
+
+        Returns
+        -------
+        float
+            The accuracy, a fraction in [0, 1].
+        """
+        return self._for_target(_posterior_stats(self.w, self.n_classes, 1.0)[0], target)
+
+    def uniform_word_accuracy(self, *, target: str = "image") -> float:
+        r"""Accuracy of guessing one of the ``w`` text words uniformly: :math:`1/w + (1 - 1/w)/K` for Y.
+
+        For the image: :math:`(1 - \epsilon_I)` times that plus :math:`\epsilon_I / K`.
+        """
+        return self._for_target(1.0 / self.w + (1.0 - 1.0 / self.w) / self.n_classes, target)
 
     def chance_accuracy(self) -> float:
-        """Chance accuracy ``1 / n_classes``."""
+        """Chance accuracy ``1 / n_classes`` (the same for the image and for Y: both are uniform)."""
         return 1.0 / self.n_classes
 
-    def info_table(self, base: float = 2) -> dict[str, float]:
-        r"""Exact information about the class :math:`Y`, bits by default.
+    def info_table(self, *, base: float = 2) -> dict[str, float]:
+        r"""Exact information about the class :math:`Y` and about the image, bits by default.
 
         .. math::
             I(Y; \text{audio}) = 0, \quad I(Y; \text{text}) = \log K - H(Y \mid \text{text}), \quad
             I(Y; \text{text}, \text{audio}) = \log K - H(Y \mid \text{text}, \text{audio}),
 
-        with the conditional entropies computed exactly by enumeration (see :meth:`bayes_accuracy`);
-        without audio noise :math:`I(Y; \text{text}, \text{audio}) = \log K`.
+        and the same with the image in place of :math:`Y` (the image is uniform too, so
+        :math:`H(\text{image}) = \log K`), where :math:`H(\text{image} \mid \cdot)` is the expected entropy of
+        the image posterior :math:`(1 - \epsilon_I)\, p(y \mid \cdot) + \epsilon_I / K`. The conditional
+        entropies are computed exactly by enumeration (see :meth:`bayes_accuracy`). Without audio noise
+        :math:`I(Y; \text{text}, \text{audio}) = \log K`; without image noise the image rows equal the Y rows.
 
         Returns
         -------
         dict
-            Keys ``"H(Y)"``, ``"I(Y;audio)"``, ``"I(Y;text)"``, ``"I(Y;text,audio)"``.
+            Keys ``"H(Y)"``, ``"I(Y;audio)"``, ``"I(Y;text)"``, ``"I(Y;text,audio)"``, ``"H(image)"``,
+            ``"I(image;audio)"``, ``"I(image;text)"``, ``"I(image;text,audio)"``; floats in units of
+            ``log base`` (bits by default).
         """
         scale = 1.0 / math.log(check_base(base))
         log_K = math.log(self.n_classes)
-        H_given_text = _posterior_stats(self.w, self.n_classes, 1.0)[1]
-        H_given_both = _posterior_stats(self.w, self.n_classes, self.audio_noise)[1]
+        _, H_given_text, H_image_given_text = _posterior_stats(self.w, self.n_classes, 1.0, self.image_noise)
+        _, H_given_both, H_image_given_both = _posterior_stats(
+            self.w, self.n_classes, self.audio_noise, self.image_noise
+        )
         return {
             "H(Y)": log_K * scale,
             "I(Y;audio)": 0.0,
             "I(Y;text)": (log_K - H_given_text) * scale,
             "I(Y;text,audio)": (log_K - H_given_both) * scale,
+            "H(image)": log_K * scale,
+            "I(image;audio)": 0.0,
+            "I(image;text)": (log_K - H_image_given_text) * scale,
+            "I(image;text,audio)": (log_K - H_image_given_both) * scale,
         }
+
+    # ----------------------------------------------------------------------------------------- joint pmf
+    def joint_pmf(self) -> np.ndarray:
+        r"""Dense joint pmf of (text, audio, image), axes in that order, integer codes.
+
+        .. math::
+            P(t, h, s) = \frac{1}{w K^w} \sum_{\ell=0}^{w-1}
+                \Big((1 - \epsilon_A)[h = \ell] + \frac{\epsilon_A}{w}\Big)
+                \Big((1 - \epsilon_I)[s = t_\ell] + \frac{\epsilon_I}{K}\Big)
+
+        (sum over the spoken language :math:`\ell`, whose word :math:`t_\ell` is the class), with
+        :math:`\epsilon_A` = ``audio_noise`` and :math:`\epsilon_I` = ``image_noise``.
+
+        Encoding: the text axis has :math:`K^w` values, the code of the words :math:`(t_0, \dots, t_{w-1})`
+        being ``numpy.ravel_multi_index(words, (K,) * w)`` (word 0 most significant; ``words`` as in
+        :meth:`sample`); the audio axis is the heard language (``audio.argmax(1)``), the image axis the
+        shown class (``image.argmax(1)``). The latent language and class are summed out.
+
+        Raises
+        ------
+        ValueError
+            If :math:`K^w \cdot w \cdot K` exceeds :data:`MAX_PMF_CELLS` (:math:`2^{24}`), e.g. ``w = 10``.
+        """
+        w, K = self.w, self.n_classes
+        n_cells = K**w * w * K  # exact: Python ints
+        if n_cells > MAX_PMF_CELLS:
+            raise ValueError(
+                f"the joint pmf of w={w}, n_classes={K} has K**w * w * K = {n_cells} cells "
+                f"(limit {MAX_PMF_CELLS}); use the closed forms (bayes_accuracy, info_table) instead"
+            )
+        words = np.indices((K,) * w).reshape(w, -1)  # (w, K^w): words[l, t] = class of word l of text t
+        heard = (1.0 - self.audio_noise) * np.eye(w) + self.audio_noise / w  # (w, w): P(h | L = l)
+        onehot = np.eye(K)
+        P = np.zeros((K**w, w, K))
+        for language in range(w):
+            seen = (1.0 - self.image_noise) * onehot[words[language]] + self.image_noise / K  # (K^w, K)
+            P += heard[language][None, :, None] * seen[:, None, :]
+        return P / (w * K**w)

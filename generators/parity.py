@@ -12,7 +12,7 @@ from functools import reduce
 
 import numpy as np
 
-from generators._common import as_generator, check_base, check_int, check_n
+from generators._common import as_rng, check_base, check_int, check_n
 
 __all__ = ["Parity", "MAX_PARITY_M"]
 
@@ -77,7 +77,7 @@ class Parity:
             ``x{m-1}`` is the XOR of the others.
         """
         n = check_n(n)
-        gen = as_generator(rng)
+        gen = as_rng(rng, name="rng")
         free = gen.integers(0, 2, size=(self.m - 1, n), dtype=np.uint8)  # (m-1, n)
         last = reduce(np.bitwise_xor, free)
         return {name: np.ascontiguousarray(x) for name, x in zip(self.names, [*free, last])}
@@ -95,27 +95,27 @@ class Parity:
         even = grids.sum(axis=0) % 2 == 0
         return even * 2.0 ** -(self.m - 1)
 
-    def entropy(self, base: float = 2) -> float:
+    def entropy(self, *, base: float = 2) -> float:
         r"""Joint entropy :math:`H(x) = (m - 1)\log 2`, bits by default."""
         return (self.m - 1) * math.log(2.0) / math.log(check_base(base))
 
-    def total_correlation(self, base: float = 2) -> float:
+    def total_correlation(self, *, base: float = 2) -> float:
         r"""Total correlation :math:`\sum_i H(x_i) - H(x) = \log 2` (1 bit), bits by default."""
         return math.log(2.0) / math.log(check_base(base))
 
-    def dual_total_correlation(self, base: float = 2) -> float:
+    def dual_total_correlation(self, *, base: float = 2) -> float:
         r"""Dual total correlation :math:`H(x) - \sum_i H(x_i \mid x_{-i}) = (m-1)\log 2`, bits by default."""
-        return self.entropy(base)
+        return self.entropy(base=base)
 
-    def o_information(self, base: float = 2) -> float:
+    def o_information(self, *, base: float = 2) -> float:
         r"""O-information :math:`\mathrm{TC} - \mathrm{DTC} = (2 - m)\log 2` (synergy), in bits."""
         return (2 - self.m) * math.log(2.0) / math.log(check_base(base))
 
-    def s_information(self, base: float = 2) -> float:
+    def s_information(self, *, base: float = 2) -> float:
         r"""S-information :math:`\mathrm{TC} + \mathrm{DTC} = m \log 2`, bits by default."""
         return self.m * math.log(2.0) / math.log(check_base(base))
 
-    def co_information(self, base: float = 2) -> float:
+    def co_information(self, *, base: float = 2) -> float:
         r"""Co-information :math:`-\sum_{S \neq \emptyset} (-1)^{|S|} H(x_S) = (-1)^m \log 2`, in bits.
 
         -1 bit on XOR (``m = 3``), +1 bit for two copies of a bit (``m = 2``).

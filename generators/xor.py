@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from generators._common import (
-    as_generator,
+    as_rng,
     binary_entropy,
     check_base,
     check_int,
@@ -180,8 +180,10 @@ def xor_bayes_accuracy(d: int, p) -> np.ndarray:
 
     .. math:: \mathrm{acc} = q + p(1 - q), \qquad q = 2^{-d}.
 
-    When ``c = a`` the posterior favours ``b = 0`` (probability of being right ``q`` on average); when
-    ``c != a`` the switch was on and ``b = a XOR c`` exactly. Chance accuracy is ``q``.
+    When ``c = a`` (probability :math:`1 - p + pq`: the switch is off, or on with ``b = 0``) the posterior
+    favours ``b = 0``, and that guess is right with probability :math:`q / (1 - p + pq)`; when ``c != a``
+    (probability :math:`p(1 - q)`) the switch was on and ``b = a XOR c`` exactly. Together:
+    :math:`(1 - p + pq) \cdot q / (1 - p + pq) + p(1 - q) = q + p(1 - q)`. Chance accuracy is ``q``.
 
     Examples
     --------
@@ -239,6 +241,11 @@ class BinaryXOR:
         extra = f", p_missing={self.p_missing!r}, placeholder={self.placeholder!r}" if self.p_missing else ""
         return f"BinaryXOR(d={self.d!r}, p={self.p!r}{extra})"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The modalities ``("a", "b", "c")``: the first keys of :meth:`sample`, the axes of the pmfs."""
+        return ("a", "b", "c")
+
     # ----------------------------------------------------------------------------------------- sampling
     def sample(self, n: int, rng) -> dict[str, np.ndarray]:
         """Draw ``n`` samples.
@@ -257,7 +264,7 @@ class BinaryXOR:
             so for a given seed the observed rows equal the rows drawn with ``p_missing = 0``.
         """
         n = check_n(n)
-        gen = as_generator(rng)
+        gen = as_rng(rng, name="rng")
         a = gen.integers(0, 2, size=(n, self.d), dtype=np.uint8)
         b = gen.integers(0, 2, size=(n, self.d), dtype=np.uint8)
         switch = gen.random(n) < self.p  # one switch per sample, shared by all d coordinates
@@ -338,7 +345,7 @@ class BinaryXOR:
         return SparsePMF(outcomes[keep], probs[keep], shape=(N, N, N))
 
     # ----------------------------------------------------------------------------------------- truth
-    def info_table(self, base: float = 2) -> dict[str, float]:
+    def info_table(self, *, base: float = 2) -> dict[str, float]:
         """Closed-form information quantities (see :func:`xor_info_table`), in bits by default.
 
         Returns
@@ -355,7 +362,7 @@ class BinaryXOR:
         """
         return {k: float(v) for k, v in xor_info_table(self.d, self.p, base=base).items()}
 
-    def total_correlation(self, base: float = 2) -> float:
+    def total_correlation(self, *, base: float = 2) -> float:
         r"""Total correlation :math:`\mathrm{TC}(a;b;c) = d\log 2 - (1 - 2^{-d})\,h(p)`, bits by default."""
         return float(xor_info_table(self.d, self.p, base=base)["TC"])
 

@@ -1,13 +1,19 @@
-"""Exact information measures on joint pmfs, plus sample estimators.
+"""Exact information measures on joint pmfs, pointwise measures, exact decision rules, sample estimators.
 
 Import rule: ``infotheory`` imports only numpy and scipy (matplotlib lazily, in
 ``infotheory.plot``). Nothing in this package imports ``generators``,
 ``symile_min`` or ``experiments``; hypothesis is imported only by the opt-in
 ``infotheory.strategies`` module.
 
-All measures return plain floats in **bits** by default; pass ``base=`` to change
+All measures return plain floats in **bits** by default; pass ``base=`` (keyword-only) to change
 the unit (``base=np.e`` for nats). A joint pmf is a dense array with one axis per
-variable or a :class:`SparsePMF` (non-zero outcome rows and their probabilities).
+variable or a :class:`SparsePMF` (non-zero outcome rows and their probabilities); a conditioning
+set is always ``given=``.
+
+Modules: :mod:`infotheory.measures` (entropies, mutual informations, multivariate measures),
+:mod:`infotheory.pointwise` (the per-outcome log-ratios whose mean is a measure),
+:mod:`infotheory.decision` (argmax rules on a (query, candidate) table: accuracy, information,
+optimal Symile / pairwise scores, induced partitions), :mod:`infotheory.estimators` (from samples).
 """
 
 from infotheory._validation import validate_pmf
@@ -26,6 +32,7 @@ from infotheory.measures import (
     s_information,
     total_correlation,
 )
+from infotheory.pointwise import pointwise_mutual_information, pointwise_total_correlation
 from infotheory.sparse import SparsePMF
 
 __all__ = [
@@ -43,6 +50,8 @@ __all__ = [
     "kl_divergence",
     "marginal",
     "conditional",
+    "pointwise_mutual_information",
+    "pointwise_total_correlation",
     "empirical_pmf",
     "plugin_estimate",
     "bootstrap_ci",

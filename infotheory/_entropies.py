@@ -2,7 +2,9 @@
 
 Every measure in :mod:`infotheory.measures` is a signed sum of marginal entropies ``H(X_S)``.
 A :class:`EntropyTable` computes each ``H(X_S)`` (in nats) at most once; the table is built
-afresh by every public call, so nothing is cached between calls.
+afresh by every public call, so nothing is cached between calls. Public measures never accept a
+table as ``p``; the estimators evaluate measures on their own tables (Miller–Madow corrected, or a
+:class:`BatchEntropyTable` of bootstrap replicates) through ``infotheory.measures._measure_on_table``.
 """
 
 from __future__ import annotations
@@ -95,9 +97,17 @@ class EntropyTable:
 
 
 def as_table(p) -> EntropyTable:
-    """An :class:`EntropyTable` for ``p`` (dense array, :class:`SparsePMF`, or a table passed through)."""
+    """A fresh :class:`EntropyTable` for the joint pmf ``p`` (dense array or :class:`SparsePMF`).
+
+    An entropy table passed as ``p`` is refused (``TypeError``): a public measure returns a float,
+    and a :class:`BatchEntropyTable` would make it return an array. Code that evaluates a measure on
+    a prepared table (the estimators) goes through ``infotheory.measures._measure_on_table``.
+    """
     if isinstance(p, EntropyTable):
-        return p
+        raise TypeError(
+            f"p must be a joint pmf (array or SparsePMF), got a private {type(p).__name__}; "
+            f"evaluate a measure on a table with infotheory.measures._measure_on_table"
+        )
     if isinstance(p, SparsePMF):
         return EntropyTable(p)
     return EntropyTable(validate_pmf(p))

@@ -1,4 +1,4 @@
-"""Input checks shared by the measures: pmfs, axes and groups of axes.
+"""Input checks shared by ``infotheory`` and ``generators``: pmfs, axes, logarithm bases and seeds.
 
 Every check raises ``ValueError`` (or ``TypeError`` for a wrong kind of object) whose
 message names the offending value, so that no numpy ``IndexError`` ever escapes.
@@ -6,12 +6,21 @@ message names the offending value, so that no numpy ``IndexError`` ever escapes.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["validate_pmf", "check_probabilities", "normalize_axes", "normalize_groups", "check_disjoint"]
+__all__ = [
+    "validate_pmf",
+    "check_probabilities",
+    "normalize_axes",
+    "normalize_groups",
+    "check_disjoint",
+    "check_base",
+    "as_rng",
+]
 
 #: default absolute tolerance on ``|sum(p) - 1|``
 DEFAULT_ATOL = 1e-9
@@ -142,3 +151,79 @@ def check_disjoint(**named: tuple[int, ...]) -> None:
             if a in seen:
                 raise ValueError(f"axis {a} appears in both {seen[a]} and {label}; they must be disjoint")
             seen[a] = label
+
+
+def check_base(base) -> float:
+    """Validate a logarithm base and return it as a float: a finite real number greater than 1.
+
+    A base in (0, 1) is rejected although its logarithm exists: it would flip the sign of every
+    information quantity (``entropy([.25] * 4, base=0.5)`` would be -2). Use 2 for bits, ``e`` for nats.
+
+    Raises
+    ------
+    TypeError
+        If ``base`` is not a real number (a bool, a complex number, a string, ...).
+    ValueError
+        If ``base`` is NaN, infinite or at most 1.
+
+    Examples
+    --------
+    >>> check_base(2), check_base(np.e) == np.e
+    (2.0, True)
+    >>> check_base(0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: base must be a finite real number > 1 (2 for bits, e for nats), got 0.5
+    """
+    if isinstance(base, bool | np.bool_) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base must be a finite real number > 1 (2 for bits, e for nats), got {base!r}")
+    value = float(base)
+    if not (math.isfinite(value) and value > 1):  # NaN fails both comparisons
+        raise ValueError(f"base must be a finite real number > 1 (2 for bits, e for nats), got {base!r}")
+    return value
+
+
+#: seeds must be below this bound (they fit in a signed 64-bit integer)
+_SEED_LIMIT = 2**63
+
+
+def as_rng(seed, *, name: str = "seed") -> np.random.Generator:
+    """The one seed rule of ``infotheory`` and ``generators``: a Generator, or a new one from an int seed.
+
+    A ``numpy.random.Generator`` is returned as it is (and advanced by whoever draws from it, so
+    successive calls draw fresh numbers); a non-negative int seed (a Python int or a numpy integer,
+    not a bool) below 2**63 gives ``numpy.random.default_rng(seed)``, so the same seed always gives
+    the same numbers. ``None`` is refused: every random result must be reproducible.
+
+    Parameters
+    ----------
+    seed : numpy.random.Generator or int
+        The randomness to use.
+    name : str
+        How error messages call the argument (``"rng"`` in the generators).
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is neither a Generator nor an integer (``None``, a float, a string, a bool).
+    ValueError
+        If the integer seed is negative or at least 2**63.
+
+    Examples
+    --------
+    >>> int(as_rng(0).integers(10**6)) == int(as_rng(0).integers(10**6))
+    True
+    >>> as_rng(1.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be a numpy.random.Generator or a non-negative int below 2**63, got 1.0
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator or a non-negative int below 2**63, got {seed!r}"
+        )
+    if not 0 <= seed < _SEED_LIMIT:
+        raise ValueError(f"{name} must be a non-negative int below 2**63, got {seed!r}")
+    return np.random.default_rng(int(seed))

@@ -19,6 +19,7 @@ import numpy as np
 
 from infotheory import measures
 from infotheory._entropies import BatchEntropyTable, EntropyTable
+from infotheory._validation import as_rng
 from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key
 
 __all__ = ["empirical_pmf", "plugin_estimate", "bootstrap_ci", "ESTIMABLE_MEASURES"]
@@ -259,15 +260,11 @@ def plugin_estimate(
     codes, sizes = _encode(samples)
     pmf = _empirical(codes, sizes, sparse, max_dense_cells)
     table = EntropyTable(pmf, n_samples=codes.shape[0] if miller_madow else None)
-    return f(table, *args, base=base, **kwargs)
+    return measures._measure_on_table(f, table, *args, base=base, **kwargs)
 
 
 def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, None or a numpy.random.Generator, got {seed!r}")
+    return as_rng(seed, name="seed")
 
 
 def bootstrap_ci(
@@ -299,7 +296,7 @@ def bootstrap_ci(
         Confidence level in (0, 1).
     n_boot : int
         Number of bootstrap replicates B.
-    seed : int, numpy.random.Generator or None
+    seed : int or numpy.random.Generator
         Randomness of the replicates; the same seed gives the same interval.
     correction : {None, "miller_madow"}
         Bias correction, applied to the estimate and to every replicate.
@@ -330,13 +327,16 @@ def bootstrap_ci(
     n = codes.shape[0]
     counts, outcomes = group_sum(codes, sizes, np.ones(n), return_outcomes=True)  # observed cells
     pmf = _empirical(codes, sizes, None, MAX_DENSE_CELLS)
-    estimate = f(EntropyTable(pmf, n_samples=n if miller_madow else None), *args, base=base, **kwargs)
+    estimate = measures._measure_on_table(
+        f, EntropyTable(pmf, n_samples=n if miller_madow else None), *args, base=base, **kwargs
+    )
     p_hat = counts / n
     block = max(1, _BOOT_BLOCK_CELLS // outcomes.shape[0])
     replicates = []
     for start in range(0, n_boot, block):
         boot_counts = rng.multinomial(n, p_hat, size=min(block, n_boot - start)).astype(np.float64)
         table = BatchEntropyTable(outcomes, sizes, boot_counts, n, miller_madow=miller_madow)
-        replicates.append(np.broadcast_to(f(table, *args, base=base, **kwargs), (boot_counts.shape[0],)))
+        values = measures._measure_on_table(f, table, *args, base=base, **kwargs)
+        replicates.append(np.broadcast_to(values, (boot_counts.shape[0],)))
     low, high = np.quantile(np.concatenate(replicates), [(1 - level) / 2, (1 + level) / 2])
     return float(estimate), float(low), float(high)

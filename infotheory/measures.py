@@ -7,18 +7,25 @@ Every measure returns a plain ``float`` in bits by default; ``base=`` changes th
 
 Each measure is a signed sum of marginal entropies ``H(X_S)``; these are computed once per call
 (see :class:`infotheory._entropies.EntropyTable`) and local names follow the formula.
+
+Conventions shared by every measure: ``p`` first; variables by axis (``x``, ``y``, ``groups``);
+the conditioning set is always ``given=`` (``conditional_mutual_information`` also takes it as a
+fourth positional argument ``z``, a documented alias); ``base=`` is keyword-only.
+
+Each public entropy-sum measure is a thin wrapper that builds an entropy table from ``p`` and calls
+its private ``_on_table`` twin; the estimators call those twins on their own tables through
+:func:`_measure_on_table` (the only way to get one value per bootstrap replicate).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import numbers
 
 import numpy as np
 
 from infotheory._entropies import EntropyTable, as_table
-from infotheory._validation import check_disjoint, normalize_axes, normalize_groups, validate_pmf
+from infotheory._validation import check_base, check_disjoint, normalize_axes, normalize_groups, validate_pmf
 from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key
 
 __all__ = [
@@ -41,12 +48,8 @@ _SNAP_RTOL = 1e-12
 
 
 def _log_base(base) -> float:
-    if isinstance(base, bool) or not isinstance(base, numbers.Real):
-        raise TypeError(f"base must be a real number > 0 and != 1, got {base!r}")
-    b = float(base)
-    if not (math.isfinite(b) and b > 0 and b != 1):
-        raise ValueError(f"base must be a finite number > 0 and != 1, got {base!r}")
-    return math.log(b)
+    """``ln(base)`` of a validated base (a finite real > 1, see :func:`infotheory._validation.check_base`)."""
+    return math.log(check_base(base))
 
 
 def _snap(value_nats, scale_nats, log_base: float):
@@ -99,7 +102,7 @@ def entropy(p, x=None, *, given=(), base=2) -> float:
     given : int or tuple of int
         Axes of :math:`Z` (disjoint from ``x``).
     base : float
-        Logarithm base: 2 gives bits, ``np.e`` nats.
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -112,7 +115,10 @@ def entropy(p, x=None, *, given=(), base=2) -> float:
     >>> entropy(xor), entropy(xor, 0), entropy(xor, 2, given=(0, 1))
     (2.0, 1.0, 0.0)
     """
-    H = as_table(p)
+    return _entropy_on_table(as_table(p), x, given=given, base=base)
+
+
+def _entropy_on_table(H: EntropyTable, x=None, *, given=(), base=2):
     z = normalize_axes(given, H.n_vars, name="given")
     if x is None:
         x = tuple(a for a in range(H.n_vars) if a not in z)
@@ -140,7 +146,7 @@ def mutual_information(p, x, y, *, given=(), base=2) -> float:
     given : int or tuple of int
         Axes of :math:`Z`; ``x``, ``y`` and ``given`` must be disjoint.
     base : float
-        Logarithm base: 2 gives bits.
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -153,7 +159,10 @@ def mutual_information(p, x, y, *, given=(), base=2) -> float:
     >>> mutual_information(xor, 0, 1), mutual_information(xor, 0, 1, given=2)
     (0.0, 1.0)
     """
-    H = as_table(p)
+    return _mutual_information_on_table(as_table(p), x, y, given=given, base=base)
+
+
+def _mutual_information_on_table(H: EntropyTable, x, y, *, given=(), base=2):
     x = normalize_axes(x, H.n_vars, name="x", allow_empty=False)
     y = normalize_axes(y, H.n_vars, name="y", allow_empty=False)
     z = normalize_axes(given, H.n_vars, name="given")
@@ -163,36 +172,58 @@ def mutual_information(p, x, y, *, given=(), base=2) -> float:
     return _snap(H_xz + H_yz - H_z - H_xyz, H_xyz, log_base)
 
 
-def conditional_mutual_information(p, x, y, z, *, base=2) -> float:
-    """Conditional mutual information of ``x`` and ``y`` given ``z``.
+def conditional_mutual_information(p, x, y, z=None, *, given=None, base=2) -> float:
+    """Conditional mutual information of ``x`` and ``y`` given ``given``.
 
     .. math::
 
         I(X; Y \\mid Z) = H(X, Z) + H(Y, Z) - H(Z) - H(X, Y, Z)
 
-    Same as ``mutual_information(p, x, y, given=z)``.
+    Same as ``mutual_information(p, x, y, given=given)``. The conditioning axes are ``given=``, as
+    in every other measure; the fourth positional argument ``z`` (also ``z=``) is an alias of
+    ``given`` kept for older code. Pass exactly one of the two.
 
     Parameters
     ----------
     p : array_like or SparsePMF
         Joint pmf, one axis per variable.
-    x, y, z : int or tuple of int
-        Disjoint axes of :math:`X`, :math:`Y` and :math:`Z`.
+    x, y : int or tuple of int
+        Axes of :math:`X` and :math:`Y`.
+    z : int or tuple of int, optional
+        Alias of ``given`` (positional or keyword).
+    given : int or tuple of int
+        Axes of :math:`Z`; ``x``, ``y`` and ``given`` must be disjoint (``()`` gives :math:`I(X; Y)`).
     base : float
-        Logarithm base: 2 gives bits.
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
     float
         :math:`I(X; Y \\mid Z)` in bits (units of ``log base``), >= 0.
 
+    Raises
+    ------
+    TypeError
+        If neither or both of ``given`` and ``z`` are passed.
+
     Examples
     --------
     >>> xor = np.array([[[.25, 0], [0, .25]], [[0, .25], [.25, 0]]])  # axes X, Y, Z = X xor Y
-    >>> conditional_mutual_information(xor, 0, 1, 2)
-    1.0
+    >>> conditional_mutual_information(xor, 0, 1, given=2), conditional_mutual_information(xor, 0, 1, 2)
+    (1.0, 1.0)
     """
-    return mutual_information(p, x, y, given=z, base=base)
+    return _conditional_mutual_information_on_table(as_table(p), x, y, z, given=given, base=base)
+
+
+def _conditional_mutual_information_on_table(H: EntropyTable, x, y, z=None, *, given=None, base=2):
+    if z is not None and given is not None:
+        raise TypeError(
+            f"conditional_mutual_information takes the conditioning axes once: given={given!r} and "
+            f"its alias z={z!r} were both passed"
+        )
+    if z is None and given is None:
+        raise TypeError("conditional_mutual_information needs the conditioning axes: pass given=...")
+    return _mutual_information_on_table(H, x, y, given=given if given is not None else z, base=base)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -214,17 +245,6 @@ def _dtc_nats(H_given, gs) -> float:
     return sum(H_rest) - (len(gs) - 1) * H_x
 
 
-_GROUPS_DOC = """p : array_like or SparsePMF
-        Joint pmf, one axis per variable.
-    groups : sequence of int or tuple of int, optional
-        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
-        ``None`` means every axis not in ``given``, each on its own.
-    given : int or tuple of int
-        Axes of :math:`Z` to condition on (disjoint from the groups).
-    base : float
-        Logarithm base: 2 gives bits."""
-
-
 def total_correlation(p, groups=None, *, given=(), base=2) -> float:
     """Total correlation (multi-information) of the groups, optionally conditioned on ``given``.
 
@@ -234,7 +254,15 @@ def total_correlation(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -247,7 +275,10 @@ def total_correlation(p, groups=None, *, given=(), base=2) -> float:
     >>> total_correlation(xor), total_correlation(xor, [0, 1]), total_correlation(xor, [0, (1, 2)])
     (1.0, 0.0, 1.0)
     """
-    H = as_table(p)
+    return _total_correlation_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _total_correlation_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -266,7 +297,15 @@ def dual_total_correlation(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -279,7 +318,10 @@ def dual_total_correlation(p, groups=None, *, given=(), base=2) -> float:
     >>> dual_total_correlation(xor)
     2.0
     """
-    H = as_table(p)
+    return _dual_total_correlation_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _dual_total_correlation_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -295,7 +337,15 @@ def o_information(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -308,7 +358,10 @@ def o_information(p, groups=None, *, given=(), base=2) -> float:
     >>> o_information(xor)
     -1.0
     """
-    H = as_table(p)
+    return _o_information_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _o_information_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -325,7 +378,15 @@ def s_information(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -338,7 +399,10 @@ def s_information(p, groups=None, *, given=(), base=2) -> float:
     >>> s_information(xor)
     3.0
     """
-    H = as_table(p)
+    return _s_information_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _s_information_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -368,7 +432,15 @@ def co_information(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -381,7 +453,10 @@ def co_information(p, groups=None, *, given=(), base=2) -> float:
     >>> co_information(xor), co_information(xor, [0, 1])
     (-1.0, 0.0)
     """
-    H = as_table(p)
+    return _co_information_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _co_information_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -401,7 +476,15 @@ def interaction_information(p, groups=None, *, given=(), base=2) -> float:
 
     Parameters
     ----------
-    {groups}
+    p : array_like or SparsePMF
+        Joint pmf, one axis per variable.
+    groups : sequence of int or tuple of int, optional
+        The variables :math:`X_1, \\dots, X_n`, each an axis or a tuple of axes (a joint variable);
+        ``None`` means every axis not in ``given``, each on its own.
+    given : int or tuple of int
+        Axes of :math:`Z` to condition on (disjoint from the groups).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits, ``np.e`` nats.
 
     Returns
     -------
@@ -414,7 +497,10 @@ def interaction_information(p, groups=None, *, given=(), base=2) -> float:
     >>> interaction_information(xor)
     1.0
     """
-    H = as_table(p)
+    return _interaction_information_on_table(as_table(p), groups, given=given, base=base)
+
+
+def _interaction_information_on_table(H: EntropyTable, groups=None, *, given=(), base=2):
     gs, z = _groups_and_given(H, groups, given)
     log_base = _log_base(base)
     H_given = _conditioned(H, z)
@@ -422,16 +508,62 @@ def interaction_information(p, groups=None, *, given=(), base=2) -> float:
     return _snap(II, H(tuple(itertools.chain(*gs, z))), log_base)
 
 
-for _f in (
-    total_correlation,
-    dual_total_correlation,
-    o_information,
-    s_information,
-    co_information,
-    interaction_information,
-):
-    _f.__doc__ = _f.__doc__.replace("{groups}", _GROUPS_DOC)
-del _f
+# --------------------------------------------------------------------------------------------------
+# the private path of the estimators: a measure evaluated on a prepared entropy table
+# --------------------------------------------------------------------------------------------------
+
+#: public entropy-sum measure -> its twin that takes an entropy table instead of a pmf
+_ON_TABLE = {
+    entropy: _entropy_on_table,
+    mutual_information: _mutual_information_on_table,
+    conditional_mutual_information: _conditional_mutual_information_on_table,
+    total_correlation: _total_correlation_on_table,
+    dual_total_correlation: _dual_total_correlation_on_table,
+    o_information: _o_information_on_table,
+    s_information: _s_information_on_table,
+    co_information: _co_information_on_table,
+    interaction_information: _interaction_information_on_table,
+}
+_ON_TABLE_BY_NAME = {f.__name__: g for f, g in _ON_TABLE.items()}
+
+
+def _measure_on_table(measure, table: EntropyTable, *args, base=2, **kwargs):
+    """Evaluate an entropy-sum measure on a prepared entropy table (private: for the estimators).
+
+    Parameters
+    ----------
+    measure : callable or str
+        One of the public entropy-sum measures (``entropy`` ... ``interaction_information``), or its name.
+    table : EntropyTable
+        The entropies to combine, e.g. a Miller–Madow corrected :class:`EntropyTable` or a
+        :class:`~infotheory._entropies.BatchEntropyTable` of bootstrap replicates.
+    *args, **kwargs
+        The measure's other arguments (axes, ``groups``, ``given``).
+    base : float
+        Logarithm base, a finite real > 1: 2 gives bits.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float (bits, units of ``log base``) for an :class:`EntropyTable`; for a
+        :class:`BatchEntropyTable` an array with one value per replicate (or a float when the measure
+        does not depend on the counts, e.g. the entropy of no variable).
+    """
+    if isinstance(measure, str):
+        if measure not in _ON_TABLE_BY_NAME:
+            raise ValueError(f"unknown measure {measure!r}; choose one of {sorted(_ON_TABLE_BY_NAME)}")
+        on_table = _ON_TABLE_BY_NAME[measure]
+    else:
+        try:
+            on_table = _ON_TABLE[measure]
+        except (KeyError, TypeError):  # TypeError: an unhashable object
+            raise ValueError(
+                f"measure {getattr(measure, '__name__', measure)!r} is not a sum of entropies; "
+                f"choose one of {sorted(_ON_TABLE_BY_NAME)}"
+            ) from None
+    if not isinstance(table, EntropyTable):
+        raise TypeError(f"table must be an EntropyTable, got {type(table).__name__}")
+    return on_table(table, *args, base=base, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------

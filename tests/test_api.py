@@ -2,6 +2,8 @@
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,38 @@ FORBIDDEN_IMPORTS = {
 }
 
 
+def _import_rule(doc: str) -> str:
+    """The paragraph of a package docstring that starts with "Import rule:"."""
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
+    rules = [p for p in paragraphs if p.startswith("Import rule:")]
+    assert len(rules) == 1, f"expected one 'Import rule:' paragraph, found {len(rules)}"
+    return rules[0]
+
+
 @pytest.mark.parametrize("name", PACKAGES)
-def test_package_docstring_states_import_rule(name):
-    module = importlib.import_module(name)
-    assert module.__doc__ and "import" in module.__doc__.lower()
+def test_package_docstring_states_the_import_rule_that_is_enforced(name):
+    rule = _import_rule(importlib.import_module(name).__doc__ or "")
+    # the rule names every package of this repository that the package must not import ...
+    for forbidden in sorted(FORBIDDEN_IMPORTS[name] & set(PACKAGES)):
+        assert f"``{forbidden}``" in rule, f"{name}'s import rule does not mention {forbidden}: {rule!r}"
+    # ... and says what may import the package itself (experiments: nothing)
+    if name == "experiments":
+        assert "nothing imports it" in rule, rule
+
+
+# regression: issue 9 (docstrings built with __doc__.replace crashed `python -OO -c "import infotheory"`)
+def test_every_module_of_infotheory_and_generators_imports_under_python_OO():
+    modules = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for package in ("infotheory", "generators")
+        for path in (ROOT / package).rglob("*.py")
+    )
+    code = "import importlib as il, sys; [il.import_module(m) for m in sys.argv[1:]]; print(len(sys.argv)-1)"
+    done = subprocess.run(
+        [sys.executable, "-OO", "-c", code, *modules], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(len(modules))
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -49,55 +49,51 @@ def test_information_of_the_full_query_matches_the_closed_form(p):
     assert table["I_b_ac"].iloc[0] == pytest.approx(float(closed["I(b;c)"] + closed["I(a;b|c)"]), abs=1e-12)
 
 
-def test_tie_rule_splits_probability_uniformly_and_handles_all_minus_inf_rows():
-    S = np.array([[1.0, 1.0 + 1e-12, 0.0], [-np.inf, -np.inf, -np.inf]])
-    np.testing.assert_array_equal(
-        sufficiency.choice_probabilities(S), [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]]
-    )
+def test_disease_exact_identities_hold_on_the_generators_table():
+    # the identities that used to be printed as checks (they hold by mathematics): unit tests now
+    from infotheory.decision import minimal_sufficient_partition, rule_accuracy
 
-
-def test_choice_probabilities_rejects_nan_scores():
-    with pytest.raises(ValueError, match="NaN"):
-        sufficiency.choice_probabilities(np.array([[0.0, np.nan]]))
-
-
-def test_statistic_information_of_a_constant_statistic_is_zero():
-    P = sufficiency._as_query_table(BinaryXOR(d=2, p=0.7).joint_pmf())
-    assert sufficiency.statistic_information(P, np.zeros(P.shape[0], dtype=int)) == pytest.approx(
-        0, abs=1e-12
-    )
-
-
-def test_expected_kl_is_zero_for_the_true_posterior_and_positive_otherwise():
-    P = sufficiency._as_query_table(BinaryXOR(d=2, p=0.6).joint_pmf())
-    with np.errstate(divide="ignore"):
-        logits = np.log(P / P.sum(axis=1, keepdims=True) + 1e-300)
-    assert sufficiency.expected_kl(P, logits) == pytest.approx(0.0, abs=1e-9)
-    assert sufficiency.expected_kl(P, np.zeros_like(P)) > 0.1
-
-
-# --------------------------------------------------------------------------------------------------
-# disease / temperature, exact
-
-
-def test_disease_exact_claims_match_the_generator():
     dt = DiseaseTemperature()
-    ex = sufficiency.disease_exact(dt.joint_pmf())
-    assert ex["minimal_partition"].tolist() == list(dt.minimal_sufficient_statistic().values())
-    assert ex["I_y_t"] == pytest.approx(dt.mutual_information(), abs=1e-12)
-    assert ex["I_y_Tmin"] == pytest.approx(ex["I_y_t"], abs=1e-12)
-    assert ex["pmi_prior_accuracy"] == pytest.approx(ex["bayes_accuracy"], abs=1e-12)
-    assert ex["pmi_accuracy"] < ex["bayes_accuracy"] - 0.01
+    disease, summary = sufficiency._disease_tables(dt.pmi(base=np.e).to_numpy().T, tol=1e-6)
+    value = summary.set_index("quantity")["value"]
+    assert value["exact PMI + log prior accuracy"] == pytest.approx(value["Bayes accuracy"], abs=1e-12)
+    assert value["exact PMI accuracy"] < value["Bayes accuracy"] - 0.01  # the log prior matters
+    assert value["I(y; T_min) [bits]"] == pytest.approx(dt.mutual_information(), abs=1e-12)
+    P = dt.joint_pmf().T
+    minimal = minimal_sufficient_partition(P)
+    assert minimal.tolist() == list(dt.minimal_sufficient_statistic().values())
+    assert disease["minimal_group"].tolist() == minimal.tolist()
+    assert rule_accuracy(P, np.log(P)) == pytest.approx(value["Bayes accuracy"], abs=1e-12)
+    # the optimal critic (PMI, any per-t offset) recovers the minimal partition and reaches Bayes
+    assert bool(value["learned partition == minimal"])
+    assert value["learned score + log prior accuracy"] == pytest.approx(value["Bayes accuracy"], abs=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_score_partition_ignores_per_temperature_offsets(seed):
+def test_disease_tables_ignore_per_temperature_offsets_of_the_scores(seed):
     # the contrastive optimum is PMI(y, t) + g(t); any g must give the minimal sufficient partition
     dt = DiseaseTemperature()
     pmi = dt.pmi(base=np.e).to_numpy().T  # (t, y)
     offsets = np.random.default_rng(seed).normal(scale=5.0, size=(pmi.shape[0], 1))
-    labels = sufficiency.score_partition(pmi + offsets, tol=1e-6)
-    assert labels.tolist() == list(dt.minimal_sufficient_statistic().values())
+    disease, _ = sufficiency._disease_tables(pmi + offsets, tol=1e-6)
+    assert disease["learned_group"].tolist() == list(dt.minimal_sufficient_statistic().values())
+
+
+def test_learned_statistics_of_the_optimal_parity_code_keep_all_the_information():
+    # representations r(x) = (+-1)^bits: the Symile score of (a, c, b) is prod over bits, exact Bayes at p = 1
+    from generators import decode_bits
+
+    d = 2
+    codes = 1.0 - 2.0 * decode_bits(np.arange(2**d), d)  # (4, 2) in {+1, -1}
+    joint = BinaryXOR(d=d, p=1.0).joint_pmf()
+    from infotheory.decision import query_table
+
+    P = query_table(joint, (0, 2), 1)
+    stats = sufficiency.learned_statistics(P, [codes] * 3, 50.0, "symile", np.log(joint.sum(axis=(0, 2))))
+    assert stats["accuracy"] == pytest.approx(1.0)
+    assert stats["argmax_ratio"] == pytest.approx(1.0)
+    clip = sufficiency.learned_statistics(P, [codes] * 3, 50.0, "clip", np.log(joint.sum(axis=(0, 2))))
+    assert clip["argmax_ratio"] < 0.5
 
 
 # --------------------------------------------------------------------------------------------------
@@ -129,16 +125,30 @@ def test_quick_run_writes_every_output(quick_run):
         assert (out / name).stat().st_size > 0, name
 
 
-def test_quick_run_exact_checks_pass(quick_run):
+def test_quick_run_every_check_passes_and_none_is_an_identity(quick_run):
     out, _ = quick_run
     checks = pd.read_csv(out / "sufficiency_checks.csv")
-    exact = checks[checks["claim"].str.contains("exact")]
-    assert len(exact) >= 3 and exact["pass"].all()
+    assert len(checks) == 4 and checks["passed"].all(), checks.to_string()
+    assert not checks["name"].str.startswith("exact").any()  # identities are unit tests, not checks
+
+
+def test_checks_fail_for_an_untrained_model(quick_run):
+    _, res = quick_run
+    tables = dict(res["tables"])
+    untrained = tables["sufficiency_learned"].copy()
+    untrained["argmax_ratio"] = 0.0
+    flat = np.zeros((DiseaseTemperature().joint_pmf().shape[1], DiseaseTemperature().joint_pmf().shape[0]))
+    disease, summary = sufficiency._disease_tables(flat, tol=0.5)  # constant scores: one group
+    tables.update(
+        sufficiency_learned=untrained, sufficiency_disease=disease, sufficiency_disease_summary=summary
+    )
+    checks = sufficiency._checks(res["config"], tables)
+    assert not any(c.passed for c in checks), checks
 
 
 def test_quick_run_learned_symile_beats_clip_where_b_is_predictable(quick_run):
     _, res = quick_run
-    learned = res["learned"]
+    learned = res["tables"]["sufficiency_learned"]
     at_one = learned[learned["p"] == 1.0].set_index("method")
     assert at_one.loc["symile", "accuracy"] > 0.9
     assert at_one.loc["clip", "accuracy"] < 0.3
@@ -149,8 +159,8 @@ def test_quick_run_learned_symile_beats_clip_where_b_is_predictable(quick_run):
 
 def test_quick_run_learned_disease_partition_is_minimal(quick_run):
     out, _ = quick_run
-    checks = pd.read_csv(out / "sufficiency_checks.csv").set_index("claim")
-    assert checks.loc["disease: learned partition of t == minimal sufficient partition", "pass"]
+    checks = pd.read_csv(out / "sufficiency_checks.csv").set_index("name")
+    assert checks.loc["disease: learned partition of t == minimal sufficient partition", "passed"]
 
 
 def test_quick_run_is_reproducible_from_its_cache(quick_run, tmp_path):
@@ -163,12 +173,13 @@ def test_quick_run_is_reproducible_from_its_cache(quick_run, tmp_path):
     assert (out / "sufficiency_learned.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("bad", [["--ps", "1.5"], ["--partition-tol", "0"]])
-def test_bad_options_raise_value_error_naming_the_value(bad, tmp_path):
-    parser = argparse.ArgumentParser()
-    sufficiency.add_arguments(parser)
-    with pytest.raises(ValueError, match="1.5|0"):
-        sufficiency.run(parser.parse_args(["--quick", "--out", str(tmp_path), *bad]))
+@pytest.mark.parametrize("bad", [["--ps", "1.5"], ["--partition-tol", "0"], ["--ds", "0"]])
+def test_bad_options_exit_with_status_2_naming_the_value(bad, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        sufficiency.main(["--quick", "--out", str(tmp_path), *bad])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {bad[0]}:" in err and repr(bad[1]) in err
 
 
 @pytest.mark.slow

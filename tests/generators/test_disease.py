@@ -106,13 +106,13 @@ def test_sample_frequencies_match_the_table():
 @pytest.mark.parametrize(
     ("table", "match"),
     [
-        (np.full((3, 4), 1 / 12), "shape"),
-        (np.full((2, 3), 1 / 6), "shape"),
-        ([[0.5, -0.1, 0.3, 0.3], [0.0, 0.0, 0.0, 0.0]], "non-negative"),
-        ([[np.nan, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.1]], "finite"),
-        (np.full((2, 4), 0.1), "sum to 1"),
-        ([[0.5, 0.0, 0.25, 0.0], [0.25, 0.0, 0.0, 0.0]], "positive probability"),
-        ([["a", "b", "c", "d"], ["a", "b", "c", "d"]], "numeric"),
+        (np.full((3, 4), 1 / 12), r"shape \(2, 4\) .*got shape \(3, 4\)"),
+        (np.full((2, 3), 1 / 6), r"got shape \(2, 3\)"),
+        ([[0.5, -0.1, 0.3, 0.3], [0.0, 0.0, 0.0, 0.0]], r"non-negative, got \[\[0\.5, -0\.1"),
+        ([[np.nan, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.1]], r"finite, got \[\[nan"),
+        (np.full((2, 4), 0.1), r"sum to 1, got sum 0\.8"),
+        ([[0.5, 0.0, 0.25, 0.0], [0.25, 0.0, 0.0, 0.0]], r"positive probability .*p\(t\) = \[0\.75, 0\.0"),
+        ([["a", "b", "c", "d"], ["a", "b", "c", "d"]], r"numeric, got \[\['a'"),
     ],
 )
 def test_bad_tables_raise_value_error(table, match):
@@ -126,5 +126,27 @@ def test_unknown_temperature_raises():
 
 
 def test_grouping_must_cover_every_temperature():
-    with pytest.raises(ValueError, match="missing"):
+    with pytest.raises(ValueError, match=r"missing \[101, 102\]"):
         DiseaseTemperature().grouped_mutual_information({99: 0, 100: 0})
+
+
+def test_decision_tools_on_the_default_table_give_the_known_accuracies():
+    # Bayes: 0.27 + 0.27 + 0.15 + 0.12; plain PMI picks b at t = 101: 0.27 + 0.27 + 0.10 + 0.12
+    from infotheory.decision import bayes_accuracy, rule_accuracy, symile_optimal_scores
+
+    dt = DiseaseTemperature()
+    P_ty = dt.joint_pmf().T  # queries t, candidates y
+    pmi_ty = dt.pmi().to_numpy().T
+    assert bayes_accuracy(P_ty) == pytest.approx(0.81, abs=1e-12)
+    assert rule_accuracy(P_ty, pmi_ty) == pytest.approx(0.76, abs=1e-12)
+    assert rule_accuracy(P_ty, pmi_ty + np.log2(dt.p_y())[None, :]) == pytest.approx(0.81, abs=1e-12)
+    assert rule_accuracy(P_ty, symile_optimal_scores(dt.joint_pmf(), 1, 0)) == pytest.approx(0.81, abs=1e-12)
+
+
+def test_minimal_sufficient_statistic_is_infotheory_partition_of_the_posteriors():
+    from infotheory.decision import minimal_sufficient_partition
+
+    table = [[0.1, 0.2, 0.1, 0.1], [0.1, 0.1, 0.2, 0.1]]  # t = 0 and t = 3 share p(y | t) = (1/2, 1/2)
+    dt = DiseaseTemperature(table=table)
+    labels = minimal_sufficient_partition(np.asarray(table).T)
+    assert list(dt.minimal_sufficient_statistic().values()) == labels.tolist() == [0, 1, 2, 0]

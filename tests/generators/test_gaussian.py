@@ -95,15 +95,15 @@ def test_same_seed_same_samples_and_shapes():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"dims": (1,), "correlation": 0.1}, "at least 2 blocks"),
-        ({"dims": (0, 2), "correlation": 0.1}, "positive ints"),
-        ({"dims": (1, 1), "correlation": 1.0}, r"in \(-1, 1\)"),
-        ({"dims": (1, 1, 1), "correlation": -0.6}, "positive definite"),
-        ({"dims": (1, 1), "correlation": [[1.0, 0.5], [0.4, 1.0]]}, "symmetric"),
-        ({"dims": (1, 1), "correlation": [[2.0, 0.5], [0.5, 1.0]]}, "unit diagonal"),
-        ({"dims": (1, 2), "correlation": np.eye(2)}, "shape"),
-        ({"dims": (1, 1), "correlation": 0.1, "transforms": ("square", None)}, "unknown transform"),
-        ({"dims": (1, 1), "correlation": 0.1, "transforms": (None,)}, "one entry per block"),
+        ({"dims": (1,), "correlation": 0.1}, r"at least 2 blocks, got \(1,\)"),
+        ({"dims": (0, 2), "correlation": 0.1}, r"positive ints, got \(0, 2\)"),
+        ({"dims": (1, 1), "correlation": 1.0}, r"in \(-1, 1\), got 1\.0"),
+        ({"dims": (1, 1, 1), "correlation": -0.6}, r"correlation -0\.6 does not give a positive definite"),
+        ({"dims": (1, 1), "correlation": [[1.0, 0.5], [0.4, 1.0]]}, r"symmetric, got R\[0, 1\] = 0\.5"),
+        ({"dims": (1, 1), "correlation": [[2.0, 0.5], [0.5, 1.0]]}, r"unit diagonal, got diagonal \[2\.0"),
+        ({"dims": (1, 2), "correlation": np.eye(2)}, r"shape \(3, 3\) for dims=\(1, 2\), got \(2, 2\)"),
+        ({"dims": (1, 1), "correlation": 0.1, "transforms": ("square", None)}, r"unknown transform 'square'"),
+        ({"dims": (1, 1), "correlation": 0.1, "transforms": (None,)}, r"per block \(2\), got \(None,\)"),
     ],
 )
 def test_invalid_parameters_raise(kwargs, match):
@@ -111,7 +111,9 @@ def test_invalid_parameters_raise(kwargs, match):
         GaussianTC(**kwargs)
 
 
-@pytest.mark.parametrize("tc", [-0.1, float("nan"), 1e6])
-def test_unreachable_or_invalid_target_tc_raises(tc):
-    with pytest.raises(ValueError, match="tc"):
+@pytest.mark.parametrize(
+    ("tc", "match"), [(-0.1, r"got -0\.1"), (float("nan"), r"got nan"), (1e6, r"tc=1000000\.0 is too large")]
+)
+def test_unreachable_or_invalid_target_tc_raises(tc, match):
+    with pytest.raises(ValueError, match=match):
         GaussianTC.rho_for_total_correlation((1, 1), tc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -260,16 +261,16 @@ def test_decode_rejects_out_of_range_integers():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"d": 0}, "d must be"),
-        ({"d": -1}, "d must be"),
-        ({"d": 2.5}, "d must be an int"),
-        ({"d": True}, "d must be an int"),
-        ({"p": -0.1}, "p must be in"),
-        ({"p": 1.1}, "p must be in"),
-        ({"p": float("nan")}, "p must be in"),
-        ({"p_missing": 1.0}, "p_missing"),
-        ({"p_missing": -0.2}, "p_missing"),
-        ({"placeholder": 256}, "placeholder"),
+        ({"d": 0}, r"d must be >= 1, got 0"),
+        ({"d": -1}, r"d must be >= 1, got -1"),
+        ({"d": 2.5}, r"d must be an int, got 2\.5"),
+        ({"d": True}, r"d must be an int, got True"),
+        ({"p": -0.1}, r"p must be in \[0, 1\], got -0\.1"),
+        ({"p": 1.1}, r"p must be in \[0, 1\], got 1\.1"),
+        ({"p": float("nan")}, r"p must be in \[0, 1\], got nan"),
+        ({"p_missing": 1.0}, r"p_missing must be in \[0, 1\), got 1\.0"),
+        ({"p_missing": -0.2}, r"p_missing must be in \[0, 1\), got -0\.2"),
+        ({"placeholder": 256}, r"placeholder must be in \[0, 255\], got 256"),
     ],
 )
 def test_invalid_parameters_raise_value_error_naming_them(kwargs, match):
@@ -279,20 +280,35 @@ def test_invalid_parameters_raise_value_error_naming_them(kwargs, match):
 
 @pytest.mark.parametrize("n", [-1, 2.5, "10"])
 def test_invalid_sample_size_raises(n):
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match=rf"n must be a non-negative int, got {re.escape(repr(n))}"):
         BinaryXOR().sample(n, rng=0)
 
 
 def test_invalid_rng_raises_type_error():
-    with pytest.raises(TypeError, match="rng"):
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator .*got 'seed'"):
         BinaryXOR().sample(3, rng="seed")
 
 
 def test_dense_pmf_refuses_large_d_and_points_to_the_sparse_form():
-    with pytest.raises(ValueError, match="sparse_joint_pmf"):
+    with pytest.raises(ValueError, match=rf"d={MAX_DENSE_D + 1} is too large .*use sparse_joint_pmf"):
         BinaryXOR(d=MAX_DENSE_D + 1).joint_pmf()
 
 
 def test_xor_info_table_rejects_p_outside_unit_interval():
-    with pytest.raises(ValueError, match="p must be in"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got array\(\[0\.5, 1\.5\]\)"):
         xor_info_table(3, [0.5, 1.5])
+
+
+# regression: issue 9 (the docstring said the guess b = 0 is right with probability q when c = a)
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 0.9, 1.0])
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_bayes_guess_when_c_equals_a_is_right_with_probability_q_over_one_minus_p_plus_pq(d, p):
+    P = BinaryXOR(d=d, p=p).joint_pmf()  # axes (a, b, c)
+    N, q = 2**d, 2.0**-d
+    copies = np.stack([P[a, :, a] for a in range(N)])  # (a, b): p(a, b, c = a)
+    p_c_is_a = copies.sum()
+    assert p_c_is_a == pytest.approx(1 - p + p * q, abs=1e-12)
+    assert copies[:, 0].sum() / p_c_is_a == pytest.approx(q / (1 - p + p * q), abs=1e-12)  # P(b = 0 | c = a)
+    assert copies.max(axis=1).sum() == pytest.approx(copies[:, 0].sum(), abs=1e-15)  # b = 0 is a best guess
+    # and the two cases add up to the documented Bayes accuracy
+    assert copies[:, 0].sum() + (1 - p_c_is_a) == pytest.approx(float(xor_bayes_accuracy(d, p)), abs=1e-12)

@@ -166,6 +166,24 @@ def test_conditional_with_empty_given_is_the_marginal():
     np.testing.assert_allclose(it.conditional(xor(), (1, 0), ()), it.marginal(xor(), (1, 0)))
 
 
-def test_measures_return_plain_python_floats():
-    assert type(it.total_correlation(xor())) is float
-    assert type(it.entropy(it.SparsePMF.from_dense(xor()))) is float
+FLOAT_MEASURES = [
+    (it.entropy, ()),
+    (it.mutual_information, (0, 1)),
+    (it.conditional_mutual_information, (0, 1, 2)),
+    (it.total_correlation, ()),
+    (it.dual_total_correlation, ()),
+    (it.o_information, ()),
+    (it.s_information, ()),
+    (it.co_information, ()),
+    (it.interaction_information, ()),
+    (it.kl_divergence, (np.full((2, 2, 2), 1 / 8),)),
+]
+
+
+# regression: issue 9 (no `-> float` measure may return an array or a numpy scalar)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+@pytest.mark.parametrize(("measure", "args"), FLOAT_MEASURES, ids=[m.__name__ for m, _ in FLOAT_MEASURES])
+def test_measures_return_plain_python_floats(measure, args, sparse):
+    p = it.SparsePMF.from_dense(xor()) if sparse else xor()
+    for base in (2, math.e):
+        assert type(measure(p, *args, base=base)) is float

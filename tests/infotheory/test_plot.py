@@ -119,12 +119,12 @@ def test_axes_pick_and_group_variables():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"axes": (0, 1)}, "axes"),
-        ({"axes": (0, 1, 1)}, "overlap"),
-        ({"axes": (0, (1, 0), 2)}, "overlap"),
-        ({"axes": (0, 1.5, 2)}, "1.5"),
-        ({"labels": ("X", "Y")}, "labels"),
-        ({"labels": ("X", "", "Z")}, "labels"),
+        ({"axes": (0, 1)}, r"axes must name exactly three variables, got \(0, 1\)"),
+        ({"axes": (0, 1, 1)}, r"axes must not overlap, got \(0, 1, 1\)"),
+        ({"axes": (0, (1, 0), 2)}, r"axes must not overlap, got \(0, \(1, 0\), 2\)"),
+        ({"axes": (0, 1.5, 2)}, r"int or a non-empty tuple of ints, got 1\.5"),
+        ({"labels": ("X", "Y")}, r"labels must be three strings, got \('X', 'Y'\)"),
+        ({"labels": ("X", "", "Z")}, r"three non-empty strings, got \('X', '', 'Z'\)"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(kwargs, match):
