@@ -18,7 +18,8 @@ from experiments._options import positive_float, positive_int
 _CASE = r"""
 import json, resource, sys, time, torch
 import torch.nn.functional as F
-from symile_min import symile_loss, symile_loss_materialised
+from symile_min import symile_loss
+from symile_min._streamed import symile_loss_materialised
 torch.set_num_threads(1)
 impl, n, m, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 g = torch.Generator().manual_seed(0)

@@ -22,11 +22,11 @@ batches of :math:`\log N - \mathcal{L}`, with its standard error over batches.
 estimator is evaluated with the *optimal* critic instead of the trained model (``critic = "exact"``): the
 pointwise total correlation :math:`\log P(a,b,c) / (P(a)P(b)P(c))` for Symile and the pairwise PMIs
 :math:`\log P(x,y) / (P(x)P(y))` for CLIP, computed exactly from :meth:`generators.BinaryXOR.joint_pmf`
-(:func:`xor_exact_critic`). Same test batches (the learned cell's own test set), same batch size, same
-negatives (for ``"n"`` the same row permutations), same ``log K - loss`` with mean ± se over batches
-(:func:`exact_critic_bound`). The gap between the two rows of a cell is what the learned critic (linear
-encoders, normalised multilinear score) loses; the gap between the exact row and the truth is the
-estimator's own (InfoNCE with ``N`` candidates). Checks (printed as
+(:func:`symile_min.exact_critic_bound`). Same test batches (the learned cell's own test set), same batch
+size, same negatives (for ``"n"`` the same row permutations, drawn by the loss's own code), same
+``log K - loss`` with mean ± se over batches. The gap between the two rows of a cell is what the learned
+critic (linear encoders, normalised multilinear score) loses; the gap between the exact row and the truth
+is the estimator's own (InfoNCE with ``N`` candidates). Checks (printed as
 ``PASS``/``FAIL``): no bound exceeds its truth by more than 3 standard errors (a lower bound cannot exceed
 the truth beyond noise); the tightness ratio ``bound / truth`` is reported per cell and is **NaN where the
 truth is 0** (CLIP's target on XOR at ``p = 1``), since a ratio to 0 is undefined.
@@ -65,10 +65,6 @@ SE_TOLERANCE = 3.0
 EXACT_TIGHTNESS = 0.9
 #: The learned Symile bound must reach this fraction of TC where it can be tight (see ``_checks``).
 MIN_TIGHTNESS = {"full": 0.9, "quick": 0.5}
-#: Zero-probability tuples (exact critic score -inf) are scored this many nats below the lowest finite
-#: score of their matrix: exp(-1000) underflows to exactly 0 in float64 (below e^-745), so the loss is
-#: the one with -inf, without the NaN/inf checks of the score-level losses tripping.
-_ZERO_PROB_MARGIN = 1000.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -114,224 +110,16 @@ def gaussian_truth(gen) -> dict:
 # the exact (optimal) critic on XOR and its held-out bound
 
 
-def xor_exact_critic(d: int, p: float) -> dict:
-    r"""Optimal critics of switched XOR from its exact joint pmf, in **nats** (-inf where P = 0).
-
-    .. math::
-
-        s(a, b, c) = \log \frac{P(a, b, c)}{P(a) P(b) P(c)}, \qquad
-        s_{xy}(x, y) = \log \frac{P(x, y)}{P(x) P(y)}
-
-    Parameters
-    ----------
-    d : int
-        Bits per modality (the tables have side :math:`2^d`, integer encoding of
-        :func:`generators.encode_bits`).
-    p : float
-        XOR switch probability in [0, 1].
-
-    Returns
-    -------
-    dict
-        ``"joint"``: (2^d,)*3 pointwise total correlation ``s`` with axes (a, b, c); ``"pairs"``: dict
-        ``{(0, 1): s_ab, (0, 2): s_ac, (1, 2): s_bc}`` of (2^d, 2^d) pointwise mutual informations.
-        Scores in nats (they enter the InfoNCE loss directly); -inf marks a zero-probability tuple.
-
-    Examples
-    --------
-    >>> s = xor_exact_critic(1, 1.0)  # c = a XOR b: every possible tuple has P = 1/4 = 2 P(a)P(b)P(c)
-    >>> round(float(s["joint"][0, 0, 0] / np.log(2)), 6), bool(np.isneginf(s["joint"][0, 0, 1]))
-    (1.0, True)
-    >>> float(np.abs(s["pairs"][(0, 2)]).max())  # a and c independent at p = 1: PMI 0
-    0.0
-    """
-    from generators import BinaryXOR
-
-    P = BinaryXOR(d=int(d), p=float(p)).joint_pmf()  # (U, U, U), axes (a, b, c)
-    m_count = P.ndim
-    marg = [P.sum(axis=tuple(k for k in range(m_count) if k != m)) for m in range(m_count)]  # (U,) each
-    with np.errstate(divide="ignore"):  # log 0 = -inf: a zero-probability tuple
-        indep = marg[0][:, None, None] * marg[1][None, :, None] * marg[2][None, None, :]
-        joint = np.log(P) - np.log(indep)
-        pairs = {}
-        for i in range(m_count):
-            for j in range(i + 1, m_count):
-                P_ij = P.sum(axis=tuple(k for k in range(m_count) if k not in (i, j)))  # (U, U)
-                pairs[(i, j)] = np.log(P_ij) - np.log(np.outer(marg[i], marg[j]))
-    return {"joint": joint, "pairs": pairs}
-
-
-def _finite_scores(scores: np.ndarray, positives: np.ndarray):
-    """float64 tensor of ``scores`` with -inf (zero-probability tuples) replaced by a score whose exp is 0.
-
-    The replacement is ``_ZERO_PROB_MARGIN`` nats below the lowest finite score; every row's largest
-    score is at least its (finite) positive, so ``exp(replacement - row max)`` underflows to exactly 0.
-    """
-    import torch
-
-    if not np.isfinite(positives).all():
-        raise ValueError("a sampled positive tuple has probability 0 under the critic's pmf (score -inf)")
-    if np.isnan(scores).any() or np.isposinf(scores).any():
-        raise ValueError("exact critic scores must be finite or -inf, got nan or +inf")
-    finite = np.isfinite(scores)
-    if not finite.all():
-        scores = np.where(finite, scores, scores[finite].min() - _ZERO_PROB_MARGIN)
-    return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float64))
-
-
-def _n_scores(joint: np.ndarray, codes, perms) -> list:
-    """Per-anchor (N, N) exact-critic score matrices of the ``"n"`` negatives, as :func:`symile_loss` builds.
-
-    Anchor m, row i: the anchor's own value; column j: the first non-anchor modality at row j, every
-    further non-anchor modality k at row ``perm_k[j]`` (``perms[m]``, one per further modality); the
-    diagonal is the positive tuple (i, ..., i). Nats.
-    """
-    m_count = len(codes)
-    pos = joint[tuple(codes)]  # (N,) score of the positive tuples
-    out = []
-    for m in range(m_count):
-        others = [k for k in range(m_count) if k != m]
-        index = [None] * m_count
-        index[m] = codes[m][:, None]  # (N, 1) anchor rows
-        index[others[0]] = codes[others[0]][None, :]  # (1, N) first non-anchor keeps its row order
-        for k, perm in zip(others[1:], perms[m], strict=True):
-            index[k] = codes[k][perm.numpy()][None, :]  # (1, N) further modalities row-permuted
-        s = joint[tuple(index)].copy()  # (N, N)
-        np.fill_diagonal(s, pos)  # positives on the diagonal
-        out.append(_finite_scores(s, pos))
-    return out
-
-
-def _n_squared_loss_grouped(joint: np.ndarray, codes) -> float:
-    r"""Exact-critic ``"n_squared"`` Symile loss (nats) of one batch, on the distinct values.
-
-    For anchor m and a row whose anchor value is u, the log-sum-exp over all :math:`N^{M-1}` combinations
-    of non-anchor rows only depends on the values in the combination, so
-
-    .. math:: \log \sum_{j, k} e^{s(u, b_j, c_k)} = \log \sum_{v, w} n_b(v)\, n_c(w)\, e^{s(u, v, w)}
-
-    with :math:`n(\cdot)` the counts of each value in the batch (here for anchor a; likewise for b, c).
-    O(U^M) instead of O(N^M); zero-probability tuples (-inf) and absent values (log count -inf) add
-    exactly 0 to the sum (the anchor's own positive is finite, so no row is all -inf).
-    """
-    import torch
-
-    m_count = len(codes)
-    pos = joint[tuple(codes)]  # (N,)
-    if not np.isfinite(pos).all():
-        raise ValueError("a sampled positive tuple has probability 0 under the critic's pmf (score -inf)")
-    with np.errstate(divide="ignore"):  # log 0 = -inf: value absent from the batch
-        log_counts = [np.log(np.bincount(c, minlength=joint.shape[k])) for k, c in enumerate(codes)]
-    losses = []
-    for m in range(m_count):
-        weighted = torch.from_numpy(joint.astype(np.float64))  # (U,)*M, -inf stays -inf: never NaN
-        others = tuple(k for k in range(m_count) if k != m)
-        for k in others:
-            shape = [1] * m_count
-            shape[k] = -1
-            weighted = weighted + torch.from_numpy(log_counts[k]).reshape(shape)
-        lse = torch.logsumexp(weighted, dim=others).numpy()  # (U_m,) per anchor value
-        losses.append(float(np.mean(lse[codes[m]] - pos)))
-    return float(np.mean(losses))
-
-
-def exact_critic_bound(
-    critic: dict,
-    codes,
-    *,
-    method: str,
-    negatives: str = "n",
-    batch_size: int = 1000,
-    n_batches: int | None = None,
-    base: float = 2,
-    seed: int = 0,
-) -> dict:
-    r"""Held-out bound ``log K - loss`` of the **exact** critic, batched as :func:`symile_min.bound_estimate`.
-
-    .. math::
-
-        \hat I = \frac{1}{B}\sum_{b=1}^{B} \bigl(\log K - \mathcal{L}_b\bigr), \qquad
-        \mathrm{se} = \frac{\operatorname{sd}_b(\log K - \mathcal{L}_b)}{\sqrt{B}}
-
-    Same batching (consecutive batches of ``batch_size`` rows, remainder dropped), same ``K`` and cap, and
-    for Symile ``"n"`` the same row permutations (drawn per batch from a generator seeded with ``seed``,
-    in :func:`symile_min.symile_loss`'s order) as :func:`symile_min.bound_estimate`; the scores are the
-    critic's instead of a model's. Losses: :func:`symile_min.losses.symile_loss_from_scores` (``"n"``),
-    :func:`symile_min.losses.infonce_from_scores` (CLIP, symmetric, summed over pairs), and an exact
-    grouped computation for ``"n_squared"`` (:math:`N^M` scores per anchor would be 10^9 at N = 1000).
-
-    Parameters
-    ----------
-    critic : dict
-        ``"joint"``: (U,)*M scores of the Symile critic; ``"pairs"``: ``{(i, j): (U_i, U_j)}`` scores of
-        CLIP's critics; nats, -inf for zero-probability tuples (as :func:`xor_exact_critic` returns).
-    codes : list of array-like of int
-        M arrays (n,) of value codes (indices into the critic's axes), row i of each = sample i.
-    method : {"symile", "clip"}
-    negatives : {"n", "n_squared"}
-        Symile's negative scheme (ignored for CLIP).
-    batch_size, n_batches, base, seed
-        As in :func:`symile_min.bound_estimate`.
-
-    Returns
-    -------
-    dict
-        ``bound`` (mean over batches), ``se`` (nan with one batch), ``cap``, in units of ``base`` (bits by
-        default); ``loss`` (mean loss, nats), ``n_batches``, ``batch_size``.
-
-    Examples
-    --------
-    >>> from generators import BinaryXOR, encode_bits
-    >>> s = BinaryXOR(d=3, p=1.0).sample(400, 0)
-    >>> codes = [encode_bits(s[k]) for k in "abc"]
-    >>> est = exact_critic_bound(xor_exact_critic(3, 1.0), codes, method="symile", batch_size=200)
-    >>> bool(2.5 < est["bound"] <= 3.0), est["n_batches"]  # TC = 3 bits
-    (True, 2)
-    """
-    import torch
-
-    from symile_min import batch_count, summarise_bounds
-    from symile_min.losses import infonce_from_scores, symile_loss_from_scores
-
-    if method not in ("symile", "clip"):
-        raise ValueError(f"method must be 'symile' or 'clip', got {method!r}")
-    if negatives not in ("n", "n_squared"):
-        raise ValueError(f"negatives must be 'n' or 'n_squared', got {negatives!r}")
-    codes = [np.asarray(c, dtype=np.int64) for c in codes]
-    m_count, n_rows = len(codes), len(codes[0])
-    n_batches = batch_count(n_rows, batch_size, n_batches, name="codes")
-    gen = torch.Generator().manual_seed(seed)
-    losses = []
-    for b in range(n_batches):
-        batch = [c[b * batch_size : (b + 1) * batch_size] for c in codes]  # M x (N,)
-        if method == "clip":
-            loss = 0.0
-            for (i, j), pmi in sorted(critic["pairs"].items()):
-                s = pmi[batch[i][:, None], batch[j][None, :]]  # (N, N) row: x_i, column: x_j
-                loss += float(infonce_from_scores(_finite_scores(s, np.diagonal(s)), symmetric=True))
-        elif negatives == "n":
-            # the same draws, in the same order, as symile_min.losses.symile_loss with this generator
-            perms = [
-                [torch.randperm(batch_size, generator=gen) for _ in range(m_count - 2)]
-                for _ in range(m_count)
-            ]
-            loss = float(symile_loss_from_scores(_n_scores(critic["joint"], batch, perms), negatives="n"))
-        else:
-            loss = _n_squared_loss_grouped(critic["joint"], batch)
-        losses.append(loss)
-    # same summary (mean, se, cap; rounding noise of an all-zero critic snapped to 0) as bound_estimate
-    return summarise_bounds(losses, batch_size, m_count, method=method, negatives=negatives, base=base)
-
-
 def _exact_critic_row(cell: dict) -> dict:
     """The exact-critic bound (bits) on the same held-out batches as the learned XOR cell ``cell``."""
     from generators import encode_bits
+    from symile_min import exact_critic_bound
 
     # the learned cell's test set: same seed, same draws (train and validation are drawn first)
     _, _, test_data = _make_data(cell, np.random.default_rng(cell["seed"]))
     codes = [encode_bits(x.astype(np.int64)) for x in test_data]
     est = exact_critic_bound(
-        xor_exact_critic(cell["d"], cell["p"]),
+        _generator(cell).joint_pmf(),  # the critic is the joint's pointwise TC (Symile) or PMIs (CLIP)
         codes,
         method=cell["method"],
         negatives=cell["negatives"],

@@ -3,24 +3,30 @@
 Import rule: ``symile_min`` stands alone on torch (plus numpy/pandas/tqdm); it imports
 neither ``infotheory`` nor ``generators`` nor ``experiments``.
 
-Losses are in nats; bounds are in bits by default (``base=``). Distributed (DDP) feature gathering
-lives in :mod:`symile_min.distributed`.
+Losses are in nats; bounds are in bits by default (``base=``). One module per job:
+
+* :mod:`symile_min.losses`: :func:`mip`, :func:`symile_loss`, :func:`clip_loss` (and the ``"n"``
+  candidate layout they share with the grouped loss and the exact-critic bound);
+* :mod:`symile_min._streamed`: the chunked all-combinations log-sum-exp behind ``"n_squared"``;
+* :mod:`symile_min.grouped`: the same losses on distinct rows (discrete inputs);
+* :mod:`symile_min.scores`: the loss core on precomputed scores (plug in any critic);
+* :mod:`symile_min.bounds`: caps, ``log K - loss`` bounds, held-out and exact-critic estimates;
+* :mod:`symile_min.evaluate`: zero-shot scores and accuracy;
+* :mod:`symile_min.model`, :mod:`symile_min.train`: encoders and the training loop;
+* :mod:`symile_min.distributed`: DDP feature gathering.
 """
 
-from .evaluate import batch_count, bound_estimate, summarise_bounds, zero_shot_accuracy, zero_shot_scores
-from .losses import (
+from .bounds import (
     bound_cap,
+    bound_estimate,
     bound_from_loss,
-    clip_loss,
-    clip_loss_grouped,
-    infonce_from_scores,
-    mip,
-    symile_loss,
-    symile_loss_from_scores,
-    symile_loss_grouped,
-    symile_loss_materialised,
+    exact_critic_bound,
 )
-from .model import SymileModel, make_encoder, with_missingness
+from .evaluate import zero_shot_accuracy, zero_shot_scores
+from .grouped import clip_loss_grouped, symile_loss_grouped
+from .losses import clip_loss, mip, symile_loss
+from .model import SymileModel, with_missingness
+from .scores import infonce_from_scores, symile_loss_from_scores
 from .train import TrainConfig, TrainResult, train
 
 __all__ = [
@@ -29,18 +35,15 @@ __all__ = [
     "clip_loss",
     "symile_loss_grouped",
     "clip_loss_grouped",
-    "symile_loss_materialised",
     "infonce_from_scores",
     "symile_loss_from_scores",
     "bound_cap",
     "bound_from_loss",
+    "bound_estimate",
+    "exact_critic_bound",
     "zero_shot_scores",
     "zero_shot_accuracy",
-    "bound_estimate",
-    "batch_count",
-    "summarise_bounds",
     "SymileModel",
-    "make_encoder",
     "with_missingness",
     "TrainConfig",
     "TrainResult",

@@ -1,14 +1,33 @@
-"""Input validation shared by losses, scorer and trainer (ValueError/TypeError naming the bad value)."""
+"""Input validation shared by losses, scorer, bounds and trainer (errors name the bad value)."""
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
 NEGATIVES = ("n", "n_squared")
 METHODS = ("symile", "clip")
+
+#: seeds are ints in [0, SEED_LIMIT): what every torch / numpy generator accepts, and what JSON keeps exactly
+SEED_LIMIT = 2**63
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """Return ``seed`` as a python int if it is an int (python or numpy, not bool) in [0, 2**63).
+
+    The one seed rule of ``symile_min``: a float (even ``3.0``), a string or a bool is a TypeError, a
+    negative or too large int a ValueError, each naming the value, before anything reaches torch.
+    """
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be an int in [0, 2**63), got {seed!r} ({type(seed).__name__})")
+    value = int(seed)
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{name} must be an int in [0, 2**63), got {seed!r}")
+    return value
 
 
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
@@ -50,9 +69,17 @@ def check_scale(logit_scale) -> None:
         if logit_scale.numel() != 1:
             raise ValueError(f"logit_scale must be a scalar, got shape {tuple(logit_scale.shape)}")
         value = float(logit_scale.detach())
-    elif isinstance(logit_scale, int | float) and not isinstance(logit_scale, bool):
-        value = float(logit_scale)
+    elif isinstance(logit_scale, numbers.Real) and not isinstance(logit_scale, bool | np.bool_):
+        value = float(logit_scale)  # python or numpy number
     else:
         raise TypeError(f"logit_scale must be a positive float or scalar tensor, got {logit_scale!r}")
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"logit_scale must be finite and > 0 (the multiplier, not its log), got {value}")
+
+
+def scale_like(logit_scale, like: torch.Tensor):
+    """Validated ``logit_scale`` ready to multiply ``like``'s scores: a tensor in its dtype, else a float."""
+    check_scale(logit_scale)
+    if isinstance(logit_scale, torch.Tensor):
+        return logit_scale.to(dtype=like.dtype, device=like.device)
+    return float(logit_scale)

@@ -1,4 +1,9 @@
-"""Encoders (one per modality, linear by default as in the paper), learned logit scale, missingness input."""
+"""Encoders (one per modality, linear by default as in the paper), learned logit scale, missingness input.
+
+A :class:`SymileModel` records the objective it was trained with (``method``, ``negatives``; set by
+:func:`symile_min.train`), so that evaluation (:func:`symile_min.bound_estimate`,
+:func:`symile_min.zero_shot_accuracy`) defaults to it and refuses a contradicting ``method``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SymileModel", "make_encoder", "with_missingness", "to_tensor_list", "LOG_SCALE_MAX"]
+from ._checks import METHODS, NEGATIVES, check_choice
 
-#: upper clamp of the log logit-scale (scale <= 100, as in CLIP); the lower clamp is 0 (scale >= 1)
+__all__ = [
+    "SymileModel",
+    "make_encoder",
+    "with_missingness",
+    "to_tensor_list",
+    "resolve_objective",
+    "LOG_SCALE_MAX",
+]
+
+#: CLIP's upper clamp of the log logit-scale (scale <= 100); opt in with ``TrainConfig(logit_scale_max=...)``
 LOG_SCALE_MAX = math.log(100.0)
 
 ENCODERS = ("linear", "mlp")
@@ -53,7 +67,12 @@ def make_encoder(in_dim: int, rep_dim: int, kind: str = "linear", *, hidden_dim:
 
 
 def to_tensor_list(
-    data, *, name: str = "data", min_modalities: int = 2, dtype: torch.dtype = torch.float32
+    data,
+    *,
+    name: str = "data",
+    min_modalities: int = 2,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
 ) -> list[torch.Tensor]:
     """Validate a list of M arrays/tensors (N, d_m) with a common N and return float32 tensors.
 
@@ -67,6 +86,8 @@ def to_tensor_list(
         Smallest accepted M.
     dtype : torch.dtype
         Floating dtype of the result.
+    device : torch.device or str, optional
+        Device of the result (default: a tensor stays where it is, an array goes to the CPU).
 
     Returns
     -------
@@ -92,7 +113,7 @@ def to_tensor_list(
             raise TypeError(f"{name}[{m}] must be numeric, got dtype {t.dtype}")
         if t.ndim != 2:
             raise ValueError(f"{name}[{m}] must have shape (N, d_m), got shape {tuple(t.shape)}")
-        t = t.to(dtype)
+        t = t.to(dtype=dtype, device=device)
         if not bool(torch.isfinite(t).all()):
             raise ValueError(f"{name}[{m}] contains non-finite values (nan or inf)")
         out.append(t)
@@ -129,7 +150,7 @@ def with_missingness(x, observed, placeholder: float = 0.0):
     Returns
     -------
     numpy.ndarray or torch.Tensor
-        (N, d_m + 1) float array of the same kind as ``x`` (float32 tensor / float64 ndarray).
+        (N, d_m + 1) float array of the same kind as ``x`` (float32 tensor on its device / float64 ndarray).
 
     Examples
     --------
@@ -151,7 +172,7 @@ def with_missingness(x, observed, placeholder: float = 0.0):
     if not np.isfinite(filled).all():
         raise ValueError("x contains non-finite values in observed rows")
     out = np.concatenate([filled, obs[:, None].astype(np.float64)], axis=1)  # (N, d_m + 1)
-    return torch.from_numpy(out).to(torch.float32) if is_tensor else out
+    return torch.from_numpy(out).to(device=x.device, dtype=torch.float32) if is_tensor else out
 
 
 class SymileModel(nn.Module):
@@ -168,14 +189,28 @@ class SymileModel(nn.Module):
     hidden_dim : int
         MLP hidden width.
     logit_scale_init : float
-        Initial *log* scale (the paper uses -0.3 on the XOR data); ``logit_scale = exp(log_scale)``.
+        Initial *log* scale (the paper and its reference code use -0.3 on the XOR data);
+        ``logit_scale = exp(log_scale)``. Learned freely: the model never clamps it by itself
+        (:meth:`clamp_logit_scale` does, when the trainer is configured to call it).
+    method : {"symile", "clip"}, optional
+        Objective the model is (to be) trained with; :func:`symile_min.train` sets it. None: a bare
+        model, evaluation must then be told the method.
+    negatives : {"n", "n_squared"}, optional
+        Symile negatives of training (recorded for CLIP too, where it is unused).
+
+    Attributes
+    ----------
+    method, negatives : str or None
+        The recorded objective (constructor arguments above).
 
     Examples
     --------
     >>> _ = torch.manual_seed(0)
-    >>> model = SymileModel([5, 5, 5], rep_dim=4)
+    >>> model = SymileModel([5, 5, 5], rep_dim=4, method="symile")
     >>> [tuple(r.shape) for r in model.encode([np.zeros((2, 5))] * 3)]
     [(2, 4), (2, 4), (2, 4)]
+    >>> round(float(model.logit_scale.detach()), 4), model.method  # exp(-0.3)
+    (0.7408, 'symile')
     """
 
     def __init__(
@@ -186,13 +221,20 @@ class SymileModel(nn.Module):
         *,
         hidden_dim: int = 64,
         logit_scale_init: float = -0.3,
+        method: str | None = None,
+        negatives: str | None = None,
     ):
         super().__init__()
         input_dims = list(input_dims)
         if len(input_dims) < 2:
             raise ValueError(f"input_dims needs at least 2 modalities, got {input_dims!r}")
-        if not math.isfinite(logit_scale_init):
-            raise ValueError(f"logit_scale_init must be finite, got {logit_scale_init!r}")
+        if not (isinstance(logit_scale_init, int | float) and math.isfinite(logit_scale_init)):
+            raise ValueError(f"logit_scale_init must be a finite number, got {logit_scale_init!r}")
+        if method is not None:
+            check_choice("method", method, METHODS)
+        if negatives is not None:
+            check_choice("negatives", negatives, NEGATIVES)
+        self.method, self.negatives = method, negatives
         self.input_dims = input_dims
         self.encoders = nn.ModuleList(
             [make_encoder(d, rep_dim, encoder, hidden_dim=hidden_dim) for d in input_dims]
@@ -204,17 +246,30 @@ class SymileModel(nn.Module):
         """The positive multiplier ``exp(log_scale)`` (0-dim tensor, differentiable)."""
         return self.log_scale.exp()
 
-    def clamp_logit_scale(self) -> None:
-        """Clamp the log scale to [0, ln 100] in place (called after every optimiser step)."""
+    def clamp_logit_scale(self, low: float | None = None, high: float | None = None) -> None:
+        """Clamp the *log* scale to [low, high] in place (None: that side unbounded).
+
+        :func:`symile_min.train` calls it after every optimiser step only when ``TrainConfig`` sets
+        ``logit_scale_min`` / ``logit_scale_max`` (CLIP's choice is ``high=LOG_SCALE_MAX``, ln 100).
+        """
+        if low is None and high is None:
+            return
         with torch.no_grad():
-            self.log_scale.clamp_(0.0, LOG_SCALE_MAX)
+            self.log_scale.clamp_(low, high)
+
+    def extra_repr(self) -> str:
+        return f"method={self.method!r}, negatives={self.negatives!r}"
 
     def encode_modality(self, m: int, x) -> torch.Tensor:
         """L2-normalised representation (N, rep_dim) of modality ``m``'s input ``x`` (N, d_m)."""
         if not (isinstance(m, int) and 0 <= m < len(self.encoders)):
             raise ValueError(f"modality index must be in [0, {len(self.encoders)}), got {m!r}")
         (t,) = to_tensor_list(
-            [x], name=f"input of modality {m}", min_modalities=1, dtype=self.log_scale.dtype
+            [x],
+            name=f"input of modality {m}",
+            min_modalities=1,
+            dtype=self.log_scale.dtype,
+            device=self.log_scale.device,
         )
         if t.shape[1] != self.input_dims[m]:
             raise ValueError(f"modality {m} expects {self.input_dims[m]} input columns, got {t.shape[1]}")
@@ -231,8 +286,9 @@ class SymileModel(nn.Module):
         Returns
         -------
         list of torch.Tensor
+            M unit-norm tensors (N, rep_dim) on the model's device.
         """
-        xs = to_tensor_list(data, name="data", dtype=self.log_scale.dtype)
+        xs = to_tensor_list(data, name="data", dtype=self.log_scale.dtype, device=self.log_scale.device)
         if len(xs) != len(self.encoders):
             raise ValueError(f"model has {len(self.encoders)} modalities, data has {len(xs)}")
         for m, x in enumerate(xs):
@@ -247,3 +303,35 @@ class SymileModel(nn.Module):
     def forward(self, data) -> list[torch.Tensor]:
         """Same as :meth:`encode`."""
         return self.encode(data)
+
+
+def resolve_objective(model: SymileModel, method: str | None, negatives: str | None, *, caller: str):
+    """The (method, negatives) to evaluate ``model`` with: the recorded ones unless given explicitly.
+
+    An explicit ``method`` that contradicts the one the model records is a ValueError naming both (a
+    CLIP model scored with Symile's multilinear product, or the reverse, is meaningless). An explicit
+    ``negatives`` is honoured: it only chooses the estimator (e.g. the ``"n_squared"`` bound of a model
+    trained with ``"n"``). A bare model (nothing recorded) needs an explicit ``method``; its negatives
+    default to ``"n"``.
+    """
+    if not isinstance(model, SymileModel):
+        raise TypeError(f"{caller}: model must be a SymileModel, got {type(model).__name__}")
+    if method is not None:
+        check_choice("method", method, METHODS)
+    if negatives is not None:
+        check_choice("negatives", negatives, NEGATIVES)
+    if method is None:
+        if model.method is None:
+            raise ValueError(
+                f"{caller}: the model records no training method (a bare SymileModel): pass method="
+                f"'symile' or 'clip'"
+            )
+        method = model.method
+    elif model.method is not None and method != model.method:
+        raise ValueError(
+            f"{caller}: method={method!r} contradicts the model, which was trained with "
+            f"method={model.method!r}"
+        )
+    if negatives is None:
+        negatives = model.negatives if model.negatives is not None else "n"
+    return method, negatives

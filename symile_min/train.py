@@ -4,14 +4,21 @@ Threads: :func:`train` sets torch's thread count to ``TrainConfig.num_threads`` 
 duration of the call and restores the previous value afterwards; ``num_threads=None`` leaves it alone.
 
 Speed: with discrete inputs (few distinct rows per modality, e.g. the XOR data) the loop runs the
-*grouped* losses (:func:`symile_min.losses.symile_loss_grouped`), which encode only the distinct
+*grouped* losses (:func:`symile_min.grouped.symile_loss_grouped`), which encode only the distinct
 input rows and compute the exact same loss from counts; ``grouped=None`` picks this automatically.
+The optimiser is AdamW, fused into one kernel where this torch has one for the device (CPU: torch >= 2.4,
+found by a feature probe), else torch's default implementation (same update up to rounding).
+
+Logit scale: learned from ``logit_scale_init`` (the log of the multiplier) and, by default, never
+clamped, as in the paper's reference code (rajesh-lab/symile). ``logit_scale_min`` / ``logit_scale_max``
+opt in to clamping the log scale after every step (CLIP's choice: ``logit_scale_max = ln 100``).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -19,8 +26,10 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from ._checks import METHODS, NEGATIVES, check_choice
-from .losses import DEFAULT_CHUNK_ELEMENTS, clip_loss, clip_loss_grouped, symile_loss, symile_loss_grouped
+from ._checks import METHODS, NEGATIVES, check_choice, check_seed
+from ._streamed import DEFAULT_CHUNK_ELEMENTS
+from .grouped import clip_loss_grouped, symile_loss_grouped
+from .losses import clip_loss, symile_loss
 from .model import ENCODERS, SymileModel, to_tensor_list
 
 __all__ = ["TrainConfig", "TrainResult", "train", "HISTORY_COLUMNS"]
@@ -50,9 +59,17 @@ class TrainConfig:
     epochs : int
         Number of passes over the training data (paper: 100).
     logit_scale_init : float
-        Initial log logit-scale (paper: -0.3); clamped to [0, ln 100] after every step.
+        Initial *log* logit-scale (paper and reference code: -0.3, a multiplier of exp(-0.3) = 0.74),
+        learned from there.
+    logit_scale_min, logit_scale_max : float or None
+        Clamp the *log* logit-scale to [min, max] after every optimiser step (same log units as
+        ``logit_scale_init``; None: that side unbounded). Default None and None: never clamped, as in
+        the paper's reference code. CLIP clamps ``logit_scale_max = ln 100``
+        (:data:`symile_min.model.LOG_SCALE_MAX`); this trainer before issue 9 also clamped
+        ``logit_scale_min = 0``, which overrode the -0.3 init after the first step.
     seed : int
-        Seeds the initial weights, the batch order and the negative permutations.
+        Seeds the initial weights, the batch order and the negative permutations (an int, python or
+        numpy, in [0, 2**63); float, string or bool: TypeError).
     patience : int or None
         Stop after this many epochs without a lower validation loss (None: never stop early).
     progress : bool
@@ -78,6 +95,8 @@ class TrainConfig:
     batch_size: int = 1000
     epochs: int = 100
     logit_scale_init: float = -0.3
+    logit_scale_min: float | None = None
+    logit_scale_max: float | None = None
     seed: int = 0
     patience: int | None = None
     progress: bool = False
@@ -105,8 +124,16 @@ class TrainConfig:
             raise ValueError(
                 f"need lr > 0 and weight_decay >= 0, got lr={self.lr!r}, weight_decay={self.weight_decay!r}"
             )
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
+        object.__setattr__(self, "seed", check_seed(self.seed))  # numpy ints become python ints (JSON)
+        for name in ("logit_scale_min", "logit_scale_max"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            ):
+                raise ValueError(f"{name} must be None or a finite number (a log scale), got {value!r}")
+        low, high = self.logit_scale_min, self.logit_scale_max
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"need logit_scale_min <= logit_scale_max, got {low!r} > {high!r}")
         for name in ("patience", "num_threads"):
             value = getattr(self, name)
             if value is not None and not (
@@ -128,7 +155,8 @@ class TrainResult:
     Attributes
     ----------
     model : SymileModel
-        Weights of the epoch with the lowest validation loss, in eval mode.
+        Weights of the epoch with the lowest validation loss, in eval mode; records the objective
+        (``model.method``, ``model.negatives``) that evaluation then defaults to.
     history : pandas.DataFrame
         One row per epoch: ``epoch`` (1-based), ``train_loss`` (mean over the epoch's batches, nats),
         ``val_loss`` (nats, fixed negatives across epochs), ``logit_scale``, ``best`` (bool).
@@ -147,6 +175,29 @@ class TrainResult:
     config: TrainConfig
     seconds: float
     grouped: bool
+
+
+def _adamw(model: SymileModel, *, lr: float, weight_decay: float) -> torch.optim.AdamW:
+    """AdamW over the model's parameters, fused where this torch supports it on the model's device."""
+    fused = _fused_adamw_supported(model.log_scale.device.type)
+    # fused: one kernel for all parameters (deterministic on CPU, ~8x less per-step overhead)
+    kwargs = {"fused": True} if fused else {}
+    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **kwargs)
+
+
+@functools.cache
+def _fused_adamw_supported(device_type: str) -> bool:
+    """Whether ``torch.optim.AdamW(fused=True)`` accepts parameters on ``device_type`` (probed once).
+
+    A feature check rather than a version compare: torch raises RuntimeError at construction when it has
+    no fused kernel for the device (CPU before torch 2.4), TypeError if it has no ``fused`` at all.
+    """
+    probe = torch.zeros(1, device=device_type, requires_grad=True)
+    try:
+        torch.optim.AdamW([probe], fused=True)
+    except (RuntimeError, TypeError):
+        return False
+    return True
 
 
 def _loss(config: TrainConfig, reps, scale, generator, ids=None):
@@ -236,10 +287,11 @@ def _train_loop(train_x, val_x, config: TrainConfig) -> TrainResult:
             config.encoder,
             hidden_dim=config.hidden_dim,
             logit_scale_init=config.logit_scale_init,
+            method=config.method,
+            negatives=config.negatives,
         )
     gen = torch.Generator().manual_seed(config.seed)  # batch order and negative permutations
-    # fused AdamW: one kernel for all parameters (deterministic on CPU, ~8x less per-step overhead)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    opt = _adamw(model, lr=config.lr, weight_decay=config.weight_decay)
 
     def batch_loss(ids_source, x_source, idx, generator):
         # idx: (B,) row indices into the split
@@ -267,7 +319,7 @@ def _train_loop(train_x, val_x, config: TrainConfig) -> TrainResult:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            model.clamp_logit_scale()  # log scale in [0, ln 100]
+            model.clamp_logit_scale(config.logit_scale_min, config.logit_scale_max)  # no-op by default
             train_sum += loss.item()
 
         # validation: the same negatives every epoch (fixed generator), so epochs are comparable

@@ -8,13 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-import torch.nn.functional as F
 
 from experiments import bounds
-from generators import BinaryXOR, GaussianTC, encode_bits, xor_info_table
-from symile_min import bound_from_loss, clip_loss, symile_loss
-from symile_min.losses import symile_loss_from_scores
+from generators import GaussianTC, xor_info_table
 
 # --------------------------------------------------------------------------------------------------
 # exact truth: agreement with the generators' closed forms
@@ -44,126 +40,6 @@ def test_xor_truth_matches_the_closed_form_table(p):
     truth = bounds.xor_truth(5, p)
     assert truth["TC"] == pytest.approx(float(table["TC"]), abs=1e-12)
     assert truth["pairwise_sum"] == pytest.approx(float(table["I(a;c)"]), abs=1e-12)  # I(a;b) = I(b;c) = 0
-
-
-# --------------------------------------------------------------------------------------------------
-# the exact critic
-
-
-def _xor_codes(d, p, n, seed):
-    sample = BinaryXOR(d=d, p=p).sample(n, seed)
-    return [encode_bits(sample[k]) for k in "abc"]
-
-
-@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
-def test_exact_critic_averages_to_the_exact_information_under_the_joint(p):
-    # E_P[s(a,b,c)] = TC and E_P[s_ac] = I(a;c), nats -> bits; -inf only where P = 0
-    critic = bounds.xor_exact_critic(3, p)
-    P = BinaryXOR(d=3, p=p).joint_pmf()
-    table = xor_info_table(3, p)
-    support = P > 0
-    assert np.isfinite(critic["joint"][support]).all() and np.isneginf(critic["joint"][~support]).all()
-    tc = float((P[support] * critic["joint"][support]).sum()) / math.log(2)
-    assert tc == pytest.approx(float(table["TC"]), abs=1e-12)
-    P_ac = P.sum(axis=1)
-    ac = P_ac > 0
-    assert float((P_ac[ac] * critic["pairs"][(0, 2)][ac]).sum()) / math.log(2) == pytest.approx(
-        float(table["I(a;c)"]), abs=1e-12
-    )
-    assert np.abs(critic["pairs"][(0, 1)]).max() < 1e-12 and np.abs(critic["pairs"][(1, 2)]).max() < 1e-12
-
-
-def _mip_critic(seed, U=8, dim=4, scale=3.0):
-    """A multilinear critic on U values per modality, as a table and as representations."""
-    g = torch.Generator().manual_seed(seed)
-    reps = [F.normalize(torch.randn(U, dim, generator=g, dtype=torch.float64), dim=1) for _ in range(3)]
-    critic = {
-        "joint": scale * torch.einsum("xd,yd,zd->xyz", *reps).numpy(),
-        "pairs": {(i, j): scale * (reps[i] @ reps[j].T).numpy() for i in range(3) for j in range(i + 1, 3)},
-    }
-    return critic, reps, scale
-
-
-@pytest.mark.parametrize(("method", "negatives"), bounds.METHODS)
-def test_exact_critic_bound_matches_the_model_losses_for_the_same_critic(method, negatives):
-    # a critic table equal to a model's scores gives the model's held-out bound: same batches, same K,
-    # and for "n" the same permutations drawn in symile_loss's order from the same seed
-    critic, reps, scale = _mip_critic(3)
-    rng = np.random.default_rng(0)
-    codes = [rng.integers(0, 8, 60) for _ in range(3)]
-    est = bounds.exact_critic_bound(critic, codes, method=method, negatives=negatives, batch_size=20, seed=5)
-    gen = torch.Generator().manual_seed(5)
-    expected = []
-    for b in range(3):
-        batch = [r[torch.from_numpy(c[b * 20 : (b + 1) * 20])] for r, c in zip(reps, codes)]
-        if method == "clip":
-            loss = clip_loss(batch, scale)
-        else:
-            loss = symile_loss(batch, scale, negatives=negatives, generator=gen)
-        expected.append(bound_from_loss(float(loss), 20, 3, method=method, negatives=negatives))
-    assert est["bound"] == pytest.approx(float(np.mean(expected)), abs=1e-10)
-    assert est["se"] == pytest.approx(float(np.std(expected, ddof=1) / math.sqrt(3)), abs=1e-10)
-    assert est["n_batches"] == 3
-
-
-@pytest.mark.parametrize(("d", "p", "seed"), [(2, 0.0, 1), (2, 0.5, 2), (3, 1.0, 3)])
-def test_grouped_n_squared_loss_equals_brute_force_over_all_combinations(d, p, seed):
-    # all N^2 non-anchor combinations materialised (zero-probability tuples included: -inf scores)
-    joint = bounds.xor_exact_critic(d, p)["joint"]
-    codes = _xor_codes(d, p, 12, seed)
-    pos = joint[tuple(codes)]
-    scores = []
-    for m in range(3):
-        o1, o2 = [k for k in range(3) if k != m]
-        index = [None] * 3
-        index[m] = codes[m][:, None, None]  # anchor axis first, then the others in index order
-        index[o1], index[o2] = codes[o1][None, :, None], codes[o2][None, None, :]
-        scores.append(bounds._finite_scores(joint[tuple(index)], pos))  # (N, N, N)
-    brute = float(symile_loss_from_scores(scores, negatives="n_squared"))
-    assert math.isfinite(brute)
-    assert bounds._n_squared_loss_grouped(joint, codes) == pytest.approx(brute, abs=1e-10)
-
-
-@pytest.mark.parametrize(("method", "negatives"), bounds.METHODS)
-def test_exact_critic_bound_is_near_tc_at_p_one_with_n_1000(method, negatives):
-    # c = a XOR b: TC = d = 5 bits and e^TC = 32 << N = 1000, so InfoNCE with the optimal critic loses
-    # about log2(1 + 31/N) = 0.04 bit; CLIP's target and its exact-critic bound are both exactly 0
-    codes = _xor_codes(5, 1.0, 2000, 0)
-    est = bounds.exact_critic_bound(
-        bounds.xor_exact_critic(5, 1.0), codes, method=method, negatives=negatives, batch_size=1000
-    )
-    if method == "clip":
-        assert est["bound"] == pytest.approx(0.0, abs=1e-9)
-    else:
-        assert 4.9 <= est["bound"] <= 5.0 + 3 * est["se"] + 1e-9, est
-
-
-def test_exact_critic_bound_handles_zero_probability_tuples_without_nan():
-    # p = 0: c = a, so most candidate tuples have P = 0 (score -inf); CLIP's a-c PMI is -inf off c = a
-    codes = _xor_codes(5, 0.0, 500, 4)
-    critic = bounds.xor_exact_critic(5, 0.0)
-    for method, negatives in bounds.METHODS:  # TC = I(a;c) = 5 bits: every bound within 0.5 bit of it
-        est = bounds.exact_critic_bound(critic, codes, method=method, negatives=negatives, batch_size=250)
-        assert math.isfinite(est["bound"]) and math.isfinite(est["se"]), (method, negatives)
-        assert 4.5 < est["bound"] <= 5.0 + 3 * est["se"], (method, negatives, est)
-
-
-def test_exact_critic_bound_rejects_a_positive_the_critic_calls_impossible():
-    critic = bounds.xor_exact_critic(2, 0.0)  # c = a always
-    codes = [np.array([0, 1, 2, 3]), np.array([0, 0, 0, 0]), np.array([1, 1, 2, 3])]  # row 0: c != a
-    with pytest.raises(ValueError, match="probability 0"):
-        bounds.exact_critic_bound(critic, codes, method="symile", batch_size=4)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "bad"),
-    [({"method": "mine"}, "mine"), ({"negatives": "all"}, "all"), ({"batch_size": 1}, "1")],
-)
-def test_exact_critic_bound_bad_options_raise_value_error_naming_the_value(kwargs, bad):
-    codes = _xor_codes(2, 0.5, 20, 0)
-    options = {"method": "symile", "batch_size": 10, **kwargs}
-    with pytest.raises(ValueError, match=bad):
-        bounds.exact_critic_bound(bounds.xor_exact_critic(2, 0.5), codes, **options)
 
 
 # --------------------------------------------------------------------------------------------------

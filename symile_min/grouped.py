@@ -1,0 +1,189 @@
+r"""The Symile and CLIP losses computed on distinct rows: O(unique values) instead of O(N^2) / O(N^M).
+
+With discrete inputs through a deterministic encoder, many rows of a batch share a representation.
+Pass each modality's distinct representations ``unique_reps[m]`` (U_m, d) and the row ids ``ids[m]``
+(N,), row i being ``unique_reps[m][ids[m][i]]``: :func:`symile_loss_grouped` and
+:func:`clip_loss_grouped` return :func:`symile_min.symile_loss` / :func:`symile_min.clip_loss` of the
+expanded batch (same value and gradient up to rounding, same ``"n"`` permutations for the same
+generator) from log-sum-exps over distinct values weighted by their counts. Losses in **nats**.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from ._checks import NEGATIVES, check_choice, scale_like
+from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_all_combinations
+from .losses import _mip, _n_candidates
+
+__all__ = ["symile_loss_grouped", "clip_loss_grouped"]
+
+
+def _check_grouped(unique_reps, ids):
+    unique_reps = list(unique_reps)
+    if len(unique_reps) < 2:
+        raise ValueError(f"unique_reps needs at least 2 modalities, got M = {len(unique_reps)}")
+    if not isinstance(ids, Sequence) or len(ids) != len(unique_reps):
+        raise ValueError(f"ids must be a list of {len(unique_reps)} index tensors, got {type(ids).__name__}")
+    dims = set()
+    for m, (u, i) in enumerate(zip(unique_reps, ids, strict=True)):
+        if not isinstance(u, torch.Tensor) or u.ndim != 2 or not u.is_floating_point():
+            raise ValueError(f"unique_reps[{m}] must be a floating tensor (U, d), got {u!r:.60}")
+        if not isinstance(i, torch.Tensor) or i.ndim != 1 or i.dtype != torch.long:
+            raise ValueError(f"ids[{m}] must be a 1-D int64 tensor, got {i!r:.60}")
+        if i.numel() and (int(i.min()) < 0 or int(i.max()) >= u.shape[0]):
+            raise ValueError(f"ids[{m}] has indices outside [0, {u.shape[0]})")
+        dims.add(u.shape[1])
+    lengths = [int(i.shape[0]) for i in ids]
+    if len(set(lengths)) != 1 or lengths[0] < 1:
+        raise ValueError(f"ids must all have the same length N >= 1 (ragged batch?), got lengths {lengths}")
+    if len(dims) != 1:
+        raise ValueError(f"unique_reps must share the representation dim d, got {sorted(dims)}")
+    return unique_reps
+
+
+def _compress(unique_reps, ids):
+    """Keep only the values present in the batch: (values (U', d), inverse (N,), counts (U',)) each."""
+    out = []
+    for u, i in zip(unique_reps, ids, strict=True):
+        present, inverse, counts = torch.unique(i, return_inverse=True, return_counts=True)
+        out.append((u[present], inverse, counts))
+    return out
+
+
+def symile_loss_grouped(
+    unique_reps: Sequence[torch.Tensor],
+    ids: Sequence[torch.Tensor],
+    logit_scale,
+    *,
+    negatives: str = "n",
+    generator: torch.Generator | None = None,
+    chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+) -> torch.Tensor:
+    """:func:`symile_loss` of ``[u[i] for u, i in zip(unique_reps, ids)]``, computed on the distinct rows.
+
+    When a modality takes few distinct values (discrete inputs through a deterministic encoder), a
+    log-sum-exp only depends on the anchor's distinct value, so scores are built per distinct anchor
+    value: O(U_anchor x N) for ``"n"`` and O(U_anchor x prod of the other U) for ``"n_squared"`` (candidates
+    weighted by their counts) instead of O(N^2) and O(N^M). Exact: same value and gradient up to
+    rounding, and the same permutations are drawn from ``generator``. For ``"n"``, the one column that
+    row i excludes (its own j = i) is removed from the row sum without catastrophic cancellation: when
+    it is the row's largest column it is dropped exactly, otherwise it is at most half the sum.
+
+    Parameters
+    ----------
+    unique_reps : list of torch.Tensor
+        M tensors (U_m, d): the representation of each distinct value of modality m.
+    ids : list of torch.Tensor
+        M int64 tensors (N,): row i of modality m is ``unique_reps[m][ids[m][i]]``.
+    logit_scale, negatives, generator, chunk_elements
+        As in :func:`symile_loss`.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar loss in nats.
+    """
+    unique_reps = _check_grouped(unique_reps, ids)
+    check_choice("negatives", negatives, NEGATIVES)
+    n, m_count = int(ids[0].shape[0]), len(unique_reps)
+    scale = scale_like(logit_scale, unique_reps[0])
+    pos = scale * _mip([u.index_select(0, i) for u, i in zip(unique_reps, ids, strict=True)])  # (N,)
+    losses = []
+    if negatives == "n_squared":
+        groups = _compress(unique_reps, ids)  # only values present: every weight is >= 1
+        for m in range(m_count):
+            others = [groups[k] for k in range(m_count) if k != m]
+            lse = _lse_all_combinations(
+                groups[m][0],
+                [vals for vals, _, _ in others],
+                [cnt.to(pos.dtype).log() for _, _, cnt in others],
+                scale,
+                chunk_elements,
+            )  # (U_m,)
+            losses.append((lse[groups[m][1]] - pos).mean())
+        return torch.stack(losses).mean()
+    # "n": all M anchors at once on a padded table of distinct values (few large ops, not 3M small ones)
+    table, rows_idx, umax = _padded_table(unique_reps, ids)  # (M*Umax, d), (M, N) flat row of sample i
+    col_idx = []  # (M, M-1, N): flat rows forming column j of anchor m, modality by modality
+    for columns in _n_candidates(m_count, n, generator, table.device):
+        col_idx.append(torch.stack([rows_idx[k] if p is None else rows_idx[k][p] for k, p in columns]))
+    gathered = table.index_select(0, torch.stack(col_idx).reshape(-1)).reshape(m_count, m_count - 1, n, -1)
+    cols = gathered[:, 0]
+    for t in range(1, m_count - 1):
+        cols = cols * gathered[:, t]  # (M, N, d) candidate products, column j
+    row_reps = table.index_select(0, rows_idx.reshape(-1)).reshape(m_count, n, -1)  # (M, N, d)
+    anchors = table.reshape(m_count, umax, -1)  # (M, Umax, d) distinct anchor values (zero padding)
+    scores = scale * torch.bmm(anchors, cols.transpose(1, 2))  # (M, Umax, N)
+    top = scores.detach().max(dim=2)  # (M, Umax) largest column per anchor value
+    e = torch.exp(scores - top.values[..., None])  # (M, Umax, N), <= 1
+    total = e.sum(dim=2).reshape(-1)  # (M*Umax,) sum over the N columns
+    minus_top = e.scatter(2, top.indices[..., None], 0.0).sum(dim=2).reshape(-1)  # top column dropped exactly
+    flat = rows_idx.reshape(-1)  # (M*N,) anchor value of row i, per anchor
+    top_i = top.values.reshape(-1).index_select(0, flat)  # (M*N,)
+    s_ii = scale * (row_reps * cols).sum(dim=2).reshape(-1)  # (M*N,) score of column j = i (to drop)
+    e_ii = torch.exp(s_ii - top_i)
+    own_column = torch.arange(n, device=flat.device).repeat(m_count)  # (M*N,) column j = i of each row
+    is_top = top.indices.reshape(-1).index_select(0, flat) == own_column
+    # drop column j = i: exactly when it is the row's largest column, else by subtraction (<= half the sum)
+    rest = torch.where(is_top, minus_top.index_select(0, flat), total.index_select(0, flat) - e_ii)
+    pos_all = pos.repeat(m_count)  # (M*N,)
+    lse = torch.logaddexp(top_i + rest.clamp_min(torch.finfo(pos.dtype).tiny).log(), pos_all)
+    return (lse - pos_all).mean()  # mean over anchors of the per-anchor means (same N each)
+
+
+def _padded_table(unique_reps, ids):
+    """Distinct values of all modalities zero-padded to Umax rows -> (M*Umax, d); row ids (M, N)."""
+    umax = max(int(u.shape[0]) for u in unique_reps)
+    table = torch.cat([F.pad(u, (0, 0, 0, umax - u.shape[0])) for u in unique_reps])  # (M*Umax, d)
+    rows_idx = torch.stack([i + m * umax for m, i in enumerate(ids)])  # (M, N)
+    return table, rows_idx, umax
+
+
+def clip_loss_grouped(unique_reps: Sequence[torch.Tensor], ids: Sequence[torch.Tensor], logit_scale):
+    """:func:`clip_loss` of ``[u[i] for u, i in zip(unique_reps, ids)]``, computed on the distinct rows.
+
+    Each pair costs O(U_a x U_b) instead of O(N^2) (log-sum-exp over distinct values weighted by
+    their counts). Exact up to rounding.
+
+    Parameters
+    ----------
+    unique_reps : list of torch.Tensor
+        M tensors (U_m, d).
+    ids : list of torch.Tensor
+        M int64 tensors (N,).
+    logit_scale : float or torch.Tensor
+        Positive multiplier.
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar loss in nats.
+    """
+    unique_reps = _check_grouped(unique_reps, ids)
+    scale = scale_like(logit_scale, unique_reps[0])
+    m_count, n = len(unique_reps), int(ids[0].shape[0])
+    table, rows_idx, umax = _padded_table(unique_reps, ids)  # (M*Umax, d), (M, N)
+    # log count of every distinct value in the batch (-inf for absent or padding values: weight 0)
+    log_counts = torch.bincount(rows_idx.reshape(-1), minlength=m_count * umax).to(table.dtype).log()
+    log_counts = log_counts.reshape(m_count, umax)
+    first, second = zip(*[(a, b) for a in range(m_count) for b in range(a + 1, m_count)], strict=True)
+    pair_a = torch.tensor(first, device=table.device)  # (P,)
+    pair_b = torch.tensor(second, device=table.device)  # (P,)
+    values = table.reshape(m_count, umax, -1)  # (M, Umax, d)
+    va, vb = values.index_select(0, pair_a), values.index_select(0, pair_b)  # (P, Umax, d) each
+    scores = scale * torch.bmm(va, vb.transpose(1, 2))  # (P, Umax, Umax)
+    lse_rows = torch.logsumexp(scores + log_counts[pair_b][:, None, :], dim=2)  # (P, Umax) per value of a
+    lse_cols = torch.logsumexp(scores + log_counts[pair_a][:, :, None], dim=1)  # (P, Umax) per value of b
+    pairs = torch.arange(len(pair_a), device=table.device)[:, None] * umax  # (P, 1) offsets into (P*Umax,)
+    ids_a, ids_b = torch.stack([ids[a] for a in first]), torch.stack([ids[b] for b in second])  # (P, N)
+    rows = lse_rows.reshape(-1).index_select(0, (pairs + ids_a).reshape(-1))  # (P*N,)
+    cols = lse_cols.reshape(-1).index_select(0, (pairs + ids_b).reshape(-1))  # (P*N,)
+    row_reps = table.index_select(0, rows_idx.reshape(-1)).reshape(m_count, n, -1)  # (M, N, d)
+    pos = scale * (row_reps.index_select(0, pair_a) * row_reps.index_select(0, pair_b)).sum(dim=2).reshape(-1)
+    # sum over pairs of (CE_rows + CE_cols) / 2
+    return len(pair_a) * ((rows - pos).mean() + (cols - pos).mean()) / 2
+

@@ -1,0 +1,154 @@
+"""Encoders, the model's logit scale and recorded objective, input conversion, missingness, devices."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from symile_min import SymileModel, with_missingness
+from symile_min.model import LOG_SCALE_MAX, make_encoder, resolve_objective, to_tensor_list
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def test_make_encoder_builds_the_requested_architecture():
+    assert isinstance(make_encoder(5, 16), nn.Linear)
+    mlp = make_encoder(5, 16, "mlp", hidden_dim=8)
+    assert [type(layer) for layer in mlp] == [nn.Linear, nn.ReLU, nn.Linear]
+    assert mlp(torch.zeros(3, 5)).shape == (3, 16)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((5, 16, "cnn"), {}, r"encoder must be one of \['linear', 'mlp'\], got 'cnn'"),
+        ((0, 16), {}, "in_dim must be an int >= 1, got 0"),
+        ((5, 2.0), {}, "rep_dim must be an int >= 1, got 2.0"),
+        ((5, 16, "mlp"), {"hidden_dim": True}, "hidden_dim must be an int >= 1, got True"),
+    ],
+)
+def test_make_encoder_rejects_bad_settings_naming_them(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_encoder(*args, **kwargs)
+
+
+def test_model_encodes_to_unit_norm_and_rejects_wrong_width():
+    torch.manual_seed(0)
+    model = SymileModel([2, 3])
+    reps = model.encode([np.ones((4, 2)), np.ones((4, 3))])
+    assert [tuple(r.shape) for r in reps] == [(4, 16), (4, 16)]
+    torch.testing.assert_close(reps[0].norm(dim=1), torch.ones(4))
+    with pytest.raises(ValueError, match="modality 1 expects 3 input columns, got 2"):
+        model.encode([np.ones((4, 2)), np.ones((4, 2))])
+    with pytest.raises(ValueError, match="model has 2 modalities, data has 3"):
+        model.encode([np.ones((4, 2)), np.ones((4, 3)), np.ones((4, 3))])
+
+
+def test_encode_modality_is_the_same_as_encoding_that_modality_in_a_batch():
+    torch.manual_seed(1)
+    model = SymileModel([2, 3], encoder="mlp", hidden_dim=5)
+    x = [np.arange(8.0).reshape(4, 2), np.ones((4, 3))]
+    torch.testing.assert_close(model.encode_modality(0, x[0]), model.encode(x)[0])
+    with pytest.raises(ValueError, match=r"modality index must be in \[0, 2\), got 2"):
+        model.encode_modality(2, x[0])
+
+
+def test_logit_scale_is_the_exponential_of_the_initial_log_scale():
+    model = SymileModel([1, 1], logit_scale_init=-0.3)
+    assert float(model.logit_scale.detach()) == pytest.approx(math.exp(-0.3), rel=1e-6)
+    assert model.log_scale.requires_grad
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(None, None, -0.3), (0.0, None, 0.0), (None, -1.0, -1.0), (0.0, LOG_SCALE_MAX, 0.0), (-1.0, 1.0, -0.3)],
+)
+def test_clamp_logit_scale_clamps_only_the_given_sides(low, high, expected):
+    model = SymileModel([1, 1], logit_scale_init=-0.3)
+    model.clamp_logit_scale(low, high)
+    assert float(model.log_scale.detach()) == pytest.approx(expected, abs=1e-7)
+
+
+def test_model_records_its_objective_and_validates_it():
+    model = SymileModel([1, 1], method="clip", negatives="n")
+    assert (model.method, model.negatives) == ("clip", "n")
+    assert "method='clip'" in repr(model)
+    assert SymileModel([1, 1]).method is None
+    with pytest.raises(ValueError, match="method must be one of"):
+        SymileModel([1, 1], method="simile")
+    with pytest.raises(ValueError, match="negatives must be one of"):
+        SymileModel([1, 1], negatives="all")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [(dict(input_dims=[3]), "at least 2 modalities"), (dict(logit_scale_init=math.nan), "finite number")],
+)
+def test_bad_model_settings_are_named(kwargs, match):
+    args = {"input_dims": [1, 1], **kwargs}
+    with pytest.raises(ValueError, match=match):
+        SymileModel(**args)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "method", "negatives", "expected"),
+    [
+        (("symile", "n_squared"), None, None, ("symile", "n_squared")),
+        (("symile", "n_squared"), "symile", "n", ("symile", "n")),  # explicit negatives: another estimator
+        (("clip", "n"), None, None, ("clip", "n")),
+        ((None, None), "clip", None, ("clip", "n")),  # bare model, explicit method
+    ],
+)
+def test_resolve_objective_defaults_to_the_recorded_one(recorded, method, negatives, expected):
+    model = SymileModel([1, 1], method=recorded[0], negatives=recorded[1])
+    assert resolve_objective(model, method, negatives, caller="f") == expected
+
+
+def test_resolve_objective_names_both_methods_of_a_contradiction_and_the_caller():
+    with pytest.raises(ValueError, match="^f: method='clip' contradicts the model, which was trained with "
+                                         "method='symile'$"):
+        resolve_objective(SymileModel([1, 1], method="symile"), "clip", None, caller="f")
+
+
+def test_to_tensor_list_converts_ints_and_bools_and_rejects_non_numeric():
+    out = to_tensor_list([np.array([[1, 0]]), np.array([[True, False]])])
+    assert all(t.dtype == torch.float32 for t in out)
+    torch.testing.assert_close(out[1], torch.tensor([[1.0, 0.0]]))
+    with pytest.raises(TypeError, match=r"data\[0\] must be numeric"):
+        to_tensor_list([np.array([["a"]]), np.array([[1]])])
+    with pytest.raises(TypeError, match="list of"):
+        to_tensor_list(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_model_outputs_live_on_the_models_device_whatever_the_input(device):
+    torch.manual_seed(0)
+    model = SymileModel([2, 2]).to(device)
+    reps = model.encode([np.ones((3, 2)), torch.ones(3, 2)])  # a numpy array and a CPU tensor
+    assert all(r.device.type == device for r in reps)
+    assert model.encode_modality(1, np.ones((3, 2))).device.type == device
+    x, observed = torch.ones(3, 2, device=device), torch.tensor([True, False, True], device=device)
+    assert with_missingness(x, observed).device.type == device
+
+
+def test_with_missingness_appends_indicator_and_fills_placeholder():
+    x = torch.tensor([[1.0, 2.0], [np.nan, np.nan]])
+    out = with_missingness(x, torch.tensor([True, False]), placeholder=-1.0)
+    torch.testing.assert_close(out, torch.tensor([[1.0, 2.0, 1.0], [-1.0, -1.0, 0.0]]))
+
+
+@pytest.mark.parametrize(
+    ("x", "observed", "kwargs", "match"),
+    [
+        (np.zeros(3), np.ones(3, bool), {}, r"shape \(N, d_m\)"),
+        (np.zeros((3, 1)), np.ones(2, bool), {}, r"bool array of shape \(3,\)"),
+        (np.zeros((3, 1)), np.ones(3), {}, "bool array"),
+        (np.zeros((3, 1)), np.ones(3, bool), {"placeholder": math.inf}, "placeholder must be finite"),
+        (np.full((3, 1), np.nan), np.ones(3, bool), {}, "non-finite values in observed rows"),
+    ],
+)
+def test_with_missingness_rejects_bad_inputs(x, observed, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        with_missingness(x, observed, **kwargs)
