@@ -42,6 +42,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.m3",
         "Symile vs CLIP on symbolic Symile-M3 data with w languages (analog of Fig. 4b)",
     ),
+    "pid": (
+        "experiments.pid",
+        "partial information decomposition (redundancy, unique, synergy): xor, and, rdn, unq, xorp",
+    ),
+    "benchmark-pid": (
+        "experiments.benchmark_pid",
+        "time infotheory.pid against dit's PID measures (speed ratios)",
+    ),
     "info": ("experiments.info", "print the closed-form information table of the XOR-style data"),
     "benchmark": ("experiments.benchmark", "time infotheory against dit and infomeasure (speed ratios)"),
     "benchmark-symile": (

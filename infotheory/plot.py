@@ -41,6 +41,7 @@ __all__ = [
     "pairwise_and_higher_order",
     "information_diagram",
     "pairwise_vs_higher_order_bars",
+    "pid_lattice",
 ]
 
 # Snap |atom| below this (in bits) to 0 so that exact zeros print as "0" rather than "-0.000".
@@ -399,6 +400,127 @@ def pairwise_vs_higher_order_bars(
     ax.set_ylim(lo - (pad if lo < 0 else 0), hi + pad)
     if title is not None:
         ax.set_title(title)
+    if own_figure:
+        fig.tight_layout()
+    return fig, ax
+
+
+# --------------------------------------------------------------------------------------------------
+# partial information decomposition: the redundancy lattice with its atoms
+# --------------------------------------------------------------------------------------------------
+
+# (x, height) of each antichain in the Hasse diagram; nodes are tuples of tuples of source positions
+_LATTICE_XY = {
+    2: {((0,), (1,)): (0.0, 0), ((0,),): (-1.0, 1), ((1,),): (1.0, 1), ((0, 1),): (0.0, 2)},
+    3: {
+        ((0,), (1,), (2,)): (0.0, 0),
+        ((0,), (1,)): (-1.5, 1),
+        ((0,), (2,)): (0.0, 1),
+        ((1,), (2,)): (1.5, 1),
+        ((0,), (1, 2)): (-1.5, 2),
+        ((1,), (0, 2)): (0.0, 2),
+        ((2,), (0, 1)): (1.5, 2),
+        ((0,),): (-2.25, 3),
+        ((1,),): (-0.75, 3),
+        ((0, 1), (0, 2), (1, 2)): (0.75, 3),
+        ((2,),): (2.25, 3),
+        ((0, 1), (0, 2)): (-1.5, 4),
+        ((0, 1), (1, 2)): (0.0, 4),
+        ((0, 2), (1, 2)): (1.5, 4),
+        ((0, 1),): (-1.5, 5),
+        ((0, 2),): (0.0, 5),
+        ((1, 2),): (1.5, 5),
+        ((0, 1, 2),): (0.0, 6),
+    },
+}
+
+
+def pid_lattice(records, *, ax=None, title=None, decimals=3, base=2):
+    """Draw the redundancy lattice of a partial information decomposition with each atom's value.
+
+    For 2 sources this is the familiar diamond: redundancy :math:`\\{1\\}\\{2\\}` at the bottom, the
+    unique informations :math:`\\{1\\}` and :math:`\\{2\\}` at the sides, synergy :math:`\\{12\\}` on
+    top; for 3 sources the 18-node Williams–Beer lattice. Each node shows its antichain and its atom
+    :math:`\\pi(\\alpha)` (bits for ``base=2``), shaded by magnitude (blue non-negative, orange-red
+    negative, as in :func:`information_diagram`); lines join each node to the nodes it covers. The atoms
+    below and at a node :math:`\\{A\\}` add up to :math:`I(A; T)`.
+
+    Parameters
+    ----------
+    records : list of dict
+        The decomposition as returned by :func:`infotheory.pid.pid` (4 or 18 records with the keys
+        ``"antichain"``, ``"value"`` and ``"elements"``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if None.
+    title : str, optional
+        Axes title (default: the measure name of the records).
+    decimals : int, default 3
+        Decimals of the values.
+    base : float, default 2
+        Logarithm base the records were computed with; only used to name the unit.
+
+    Returns
+    -------
+    (Figure, Axes)
+        The figure and axes. Each value Text artist carries ``gid="atom:<antichain>"``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    records = list(records)
+    if len(records) not in (4, 18) or not all(
+        isinstance(r, dict) and {"antichain", "value", "elements"} <= set(r) for r in records
+    ):
+        raise ValueError(
+            "records must be the 4 (2 sources) or 18 (3 sources) records of infotheory.pid.pid, "
+            f"got {len(records)} items"
+        )
+    n_sources = 2 if len(records) == 4 else 3
+    positions = _LATTICE_XY[n_sources]
+    by_node = {tuple(tuple(s) for s in r["elements"]): r for r in records}
+    if set(by_node) != set(positions):
+        raise ValueError(f"records do not hold the antichains of the {n_sources}-source lattice")
+    from infotheory._lattice import covers
+
+    unit = "bits" if base == 2 else ("nats" if np.isclose(base, np.e) else f"log{base:g} units")
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = plt.subplots(figsize=(4.5, 4.5) if n_sources == 2 else (8, 8))
+    else:
+        fig = ax.figure
+    for lower, upper in covers(n_sources):
+        (x0, y0), (x1, y1) = positions[lower], positions[upper]
+        ax.plot([x0, x1], [y0, y1], color="0.6", lw=1.0, zorder=1)
+    vmax = max(max(abs(r["value"]) for r in records), 1e-9)
+    fontsize = 11 if n_sources == 2 else 8.5
+    for node, (x, y) in positions.items():
+        record = by_node[node]
+        value = record["value"]
+        color = np.array(to_rgb(NEGATIVE_COLOR if value < 0 else POSITIVE_COLOR))
+        alpha = 0.1 + 0.6 * abs(value) / vmax
+        face = 1.0 - alpha * (1.0 - color)  # the colour blended onto white
+        ax.text(
+            x,
+            y,
+            f"{record['antichain']}\n{value:.{decimals}f}",
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color="#aa2233" if value < 0 else "black",
+            weight="bold" if value < 0 else "normal",
+            bbox={"boxstyle": "round,pad=0.35", "fc": face, "ec": "0.3", "lw": 0.8},
+            gid=f"atom:{record['antichain']}",
+            zorder=3,
+        )
+    xs = [x for x, _ in positions.values()]
+    ax.set_xlim(min(xs) - 0.9, max(xs) + 0.9)
+    ax.set_ylim(-0.6, max(y for _, y in positions.values()) + 0.6)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel(f"partial information atoms in {unit}; negative atoms in red", fontsize=9)
+    ax.set_title(title if title is not None else f"PID ({records[0].get('measure', '')})")
     if own_figure:
         fig.tight_layout()
     return fig, ax

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ["01_entropy_mi_cmi", "02_synergy", "03_p_family", "04_symile_vs_clip"]
+EXPECTED = ["01_entropy_mi_cmi", "02_synergy", "03_p_family", "04_symile_vs_clip", "05_pid"]
 
 
-def test_the_four_course_notebooks_exist_as_pairs():
+def test_the_course_notebooks_exist_as_pairs():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.py")) == EXPECTED
 
