@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.m3",
         "Symile vs CLIP on symbolic Symile-M3 data with w languages (analog of Fig. 4b)",
     ),
+    "train": ("experiments.train_cmd", "train Symile or CLIP on your own data (.npz or a folder of .npy)"),
+    "evaluate": ("experiments.evaluate_cmd", "retrieval metrics of a trained checkpoint on held-out data"),
     "pid": (
         "experiments.pid",
         "partial information decomposition (redundancy, unique, synergy): xor, and, rdn, unq, xorp",

@@ -1,4 +1,4 @@
-"""Minimal Symile and pairwise-CLIP objectives, encoders, trainer, zero-shot prediction, bounds.
+"""Minimal Symile and pairwise-CLIP objectives, encoders, trainer, zero-shot and retrieval, bounds.
 
 Import rule: ``symile_min`` stands alone on torch (plus numpy/pandas/tqdm); it imports
 neither ``infotheory`` nor ``generators`` nor ``experiments``.
@@ -7,12 +7,16 @@ Losses are in nats; bounds are in bits by default (``base=``). One module per jo
 
 * :mod:`symile_min.losses`: :func:`mip`, :func:`symile_loss`, :func:`clip_loss` (and the ``"n"``
   candidate layout they share with the grouped loss and the exact-critic bound);
+* :mod:`symile_min.modules`: the same objectives as ``nn.Module`` s owning their logit scale
+  (:class:`SymileLoss`, :class:`ClipLoss`), for your own training loop;
 * :mod:`symile_min._streamed`: the chunked all-combinations log-sum-exp behind ``"n_squared"``;
 * :mod:`symile_min.grouped`: the same losses on distinct rows (discrete inputs);
 * :mod:`symile_min.scores`: the loss core on precomputed scores (plug in any critic);
 * :mod:`symile_min.bounds`: caps, ``log K - loss`` bounds, held-out and exact-critic estimates;
-* :mod:`symile_min.evaluate`: zero-shot scores and accuracy;
-* :mod:`symile_min.model`, :mod:`symile_min.train`: encoders and the training loop;
+* :mod:`symile_min.evaluate`: zero-shot scores and accuracy, retrieval ranks and metrics;
+* :mod:`symile_min.data`: the one data layer (lists, dicts, Datasets, DataLoaders of modalities);
+* :mod:`symile_min.model`, :mod:`symile_min.train`: encoders (built-in or yours) and the training loop;
+* :mod:`symile_min.checkpoint`: the checkpoint file format (``torch.load(weights_only=True)``);
 * :mod:`symile_min.distributed`: DDP feature gathering.
 """
 
@@ -22,17 +26,20 @@ from .bounds import (
     bound_from_loss,
     exact_critic_bound,
 )
-from .evaluate import zero_shot_accuracy, zero_shot_scores
+from .evaluate import retrieval_metrics, retrieval_ranks, zero_shot_accuracy, zero_shot_scores
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import clip_loss, mip, symile_loss
 from .model import SymileModel, with_missingness
+from .modules import ClipLoss, SymileLoss
 from .scores import infonce_from_scores, symile_loss_from_scores
-from .train import TrainConfig, TrainResult, train
+from .train import EpochInfo, TrainConfig, TrainResult, train
 
 __all__ = [
     "mip",
     "symile_loss",
     "clip_loss",
+    "SymileLoss",
+    "ClipLoss",
     "symile_loss_grouped",
     "clip_loss_grouped",
     "infonce_from_scores",
@@ -43,9 +50,12 @@ __all__ = [
     "exact_critic_bound",
     "zero_shot_scores",
     "zero_shot_accuracy",
+    "retrieval_ranks",
+    "retrieval_metrics",
     "SymileModel",
     "with_missingness",
     "TrainConfig",
     "TrainResult",
+    "EpochInfo",
     "train",
 ]

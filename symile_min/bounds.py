@@ -26,7 +26,7 @@ import torch
 from ._checks import METHODS, NEGATIVES, check_choice, check_seed
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import _n_candidates, clip_loss, symile_loss
-from .model import SymileModel, resolve_objective, to_tensor_list
+from .model import SymileModel, resolve_objective
 from .scores import infonce_from_scores, symile_loss_from_scores
 
 __all__ = [
@@ -166,8 +166,8 @@ def bound_estimate(
     ----------
     model : SymileModel
         Trained model (its ``method`` / ``negatives`` are the defaults below).
-    data : list of array-like
-        M held-out inputs (N, d_m); cut into consecutive batches of ``batch_size`` rows (the remainder
+    data : list or dict of array-like
+        M held-out inputs (N, ...); cut into consecutive batches of ``batch_size`` rows (the remainder
         is dropped so that every batch has the same K). Moved to the model's device.
     method : {"symile", "clip"}, optional
         Default: the method the model was trained with. Passing one that contradicts it is a ValueError;
@@ -198,7 +198,7 @@ def bound_estimate(
     """
     method, negatives = resolve_objective(model, method, negatives, caller="bound_estimate")
     seed = check_seed(seed)
-    xs = to_tensor_list(data, name="data", device=model.log_scale.device)
+    xs = model.inputs(data)  # M x (N, ...) on the model's device (a dict is read in the model's names order)
     n_batches = batch_count(xs[0].shape[0], batch_size, n_batches, name="data")
     m_count = len(xs)
     gen = torch.Generator().manual_seed(seed)  # CPU: the same permutations on every device

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import NEGATIVES, check_choice, scale_like
+from ._checks import NEGATIVES, check_choice, check_generator, check_reduction, scale_like
 from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_all_combinations
 from .losses import _mip, _n_candidates
 
@@ -28,20 +28,30 @@ def _check_grouped(unique_reps, ids):
         raise ValueError(f"unique_reps needs at least 2 modalities, got M = {len(unique_reps)}")
     if not isinstance(ids, Sequence) or len(ids) != len(unique_reps):
         raise ValueError(f"ids must be a list of {len(unique_reps)} index tensors, got {type(ids).__name__}")
-    dims = set()
     for m, (u, i) in enumerate(zip(unique_reps, ids, strict=True)):
         if not isinstance(u, torch.Tensor) or u.ndim != 2 or not u.is_floating_point():
             raise ValueError(f"unique_reps[{m}] must be a floating tensor (U, d), got {u!r:.60}")
         if not isinstance(i, torch.Tensor) or i.ndim != 1 or i.dtype != torch.long:
             raise ValueError(f"ids[{m}] must be a 1-D int64 tensor, got {i!r:.60}")
-        if i.numel() and (int(i.min()) < 0 or int(i.max()) >= u.shape[0]):
+        # index range read back on the CPU only (elsewhere a host sync per call)
+        if i.device.type == "cpu" and i.numel() and (int(i.min()) < 0 or int(i.max()) >= u.shape[0]):
             raise ValueError(f"ids[{m}] has indices outside [0, {u.shape[0]})")
-        dims.add(u.shape[1])
     lengths = [int(i.shape[0]) for i in ids]
-    if len(set(lengths)) != 1 or lengths[0] < 1:
-        raise ValueError(f"ids must all have the same length N >= 1 (ragged batch?), got lengths {lengths}")
-    if len(dims) != 1:
-        raise ValueError(f"unique_reps must share the representation dim d, got {sorted(dims)}")
+    if len(set(lengths)) != 1:
+        raise ValueError(f"ids must all have the same length N (ragged batch?), got lengths {lengths}")
+    if lengths[0] < 2:
+        raise ValueError(f"ids have N = {lengths[0]} rows: a contrastive batch needs negatives, N >= 2")
+    widths = [int(u.shape[1]) for u in unique_reps]
+    if len(set(widths)) != 1:
+        raise ValueError(
+            f"unique_reps must all have the same representation width d (every encoder must map to the "
+            f"same d), got widths {widths}"
+        )
+    dtypes = [u.dtype for u in unique_reps]
+    if len(set(dtypes)) != 1:
+        raise ValueError(
+            f"unique_reps must share one dtype, got {[str(t) for t in dtypes]} (cast them first)"
+        )
     return unique_reps
 
 
@@ -62,6 +72,7 @@ def symile_loss_grouped(
     negatives: str = "n",
     generator: torch.Generator | None = None,
     chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+    reduction: str = "mean",
 ) -> torch.Tensor:
     """:func:`symile_loss` of ``[u[i] for u, i in zip(unique_reps, ids)]``, computed on the distinct rows.
 
@@ -69,7 +80,9 @@ def symile_loss_grouped(
     log-sum-exp only depends on the anchor's distinct value, so scores are built per distinct anchor
     value: O(U_anchor x N) for ``"n"`` and O(U_anchor x prod of the other U) for ``"n_squared"`` (candidates
     weighted by their counts) instead of O(N^2) and O(N^M). Exact: same value and gradient up to
-    rounding, and the same permutations are drawn from ``generator``. For ``"n"``, the one column that
+    rounding, and the same permutations are drawn from ``generator``. ``"n"`` runs without a host sync
+    on any device; ``"n_squared"`` first finds the values present in the batch (``torch.unique``, a host
+    sync on accelerators). For ``"n"``, the one column that
     row i excludes (its own j = i) is removed from the row sum without catastrophic cancellation: when
     it is the row's largest column it is dropped exactly, otherwise it is at most half the sum.
 
@@ -79,16 +92,18 @@ def symile_loss_grouped(
         M tensors (U_m, d): the representation of each distinct value of modality m.
     ids : list of torch.Tensor
         M int64 tensors (N,): row i of modality m is ``unique_reps[m][ids[m][i]]``.
-    logit_scale, negatives, generator, chunk_elements
+    logit_scale, negatives, generator, chunk_elements, reduction
         As in :func:`symile_loss`.
 
     Returns
     -------
     torch.Tensor
-        Scalar loss in nats.
+        Loss in nats: a scalar, or (N,) per-sample losses for ``reduction="none"``.
     """
     unique_reps = _check_grouped(unique_reps, ids)
     check_choice("negatives", negatives, NEGATIVES)
+    check_generator(generator)
+    per_row = check_reduction(reduction) != "mean"
     n, m_count = int(ids[0].shape[0]), len(unique_reps)
     scale = scale_like(logit_scale, unique_reps[0])
     pos = scale * _mip([u.index_select(0, i) for u, i in zip(unique_reps, ids, strict=True)])  # (N,)
@@ -104,7 +119,10 @@ def symile_loss_grouped(
                 scale,
                 chunk_elements,
             )  # (U_m,)
-            losses.append((lse[groups[m][1]] - pos).mean())
+            per_sample = lse[groups[m][1]] - pos  # (N,)
+            losses.append(per_sample if per_row else per_sample.mean())
+        if per_row:
+            return _reduce(torch.stack(losses).mean(dim=0), reduction)  # (N,) mean over the anchors
         return torch.stack(losses).mean()
     # "n": all M anchors at once on a padded table of distinct values (few large ops, not 3M small ones)
     table, rows_idx, umax = _padded_table(unique_reps, ids)  # (M*Umax, d), (M, N) flat row of sample i
@@ -132,7 +150,13 @@ def symile_loss_grouped(
     rest = torch.where(is_top, minus_top.index_select(0, flat), total.index_select(0, flat) - e_ii)
     pos_all = pos.repeat(m_count)  # (M*N,)
     lse = torch.logaddexp(top_i + rest.clamp_min(torch.finfo(pos.dtype).tiny).log(), pos_all)
+    if per_row:
+        return _reduce((lse - pos_all).reshape(m_count, n).mean(dim=0), reduction)  # (N,)
     return (lse - pos_all).mean()  # mean over anchors of the per-anchor means (same N each)
+
+
+def _reduce(per_sample: torch.Tensor, reduction: str) -> torch.Tensor:
+    return per_sample if reduction == "none" else per_sample.sum()
 
 
 def _padded_table(unique_reps, ids):
@@ -143,7 +167,9 @@ def _padded_table(unique_reps, ids):
     return table, rows_idx, umax
 
 
-def clip_loss_grouped(unique_reps: Sequence[torch.Tensor], ids: Sequence[torch.Tensor], logit_scale):
+def clip_loss_grouped(
+    unique_reps: Sequence[torch.Tensor], ids: Sequence[torch.Tensor], logit_scale, *, reduction: str = "mean"
+) -> torch.Tensor:
     """:func:`clip_loss` of ``[u[i] for u, i in zip(unique_reps, ids)]``, computed on the distinct rows.
 
     Each pair costs O(U_a x U_b) instead of O(N^2) (log-sum-exp over distinct values weighted by
@@ -157,22 +183,26 @@ def clip_loss_grouped(unique_reps: Sequence[torch.Tensor], ids: Sequence[torch.T
         M int64 tensors (N,).
     logit_scale : float or torch.Tensor
         Positive multiplier.
+    reduction : {"mean", "sum", "none"}
+        As in :func:`clip_loss`.
 
     Returns
     -------
     torch.Tensor
-        Scalar loss in nats.
+        Loss in nats: a scalar, or (N,) per-sample losses for ``reduction="none"``.
     """
     unique_reps = _check_grouped(unique_reps, ids)
+    per_row = check_reduction(reduction) != "mean"
     scale = scale_like(logit_scale, unique_reps[0])
     m_count, n = len(unique_reps), int(ids[0].shape[0])
     table, rows_idx, umax = _padded_table(unique_reps, ids)  # (M*Umax, d), (M, N)
     # log count of every distinct value in the batch (-inf for absent or padding values: weight 0)
-    log_counts = torch.bincount(rows_idx.reshape(-1), minlength=m_count * umax).to(table.dtype).log()
+    flat_rows = rows_idx.reshape(-1)  # (M*N,) counted by index_add (bincount's size would need a host sync)
+    counts = table.new_zeros(m_count * umax).index_add_(0, flat_rows, table.new_ones(flat_rows.shape[0]))
+    log_counts = counts.log()
     log_counts = log_counts.reshape(m_count, umax)
+    pair_a, pair_b = torch.triu_indices(m_count, m_count, 1, device=table.device)  # (P,) each, a < b
     first, second = zip(*[(a, b) for a in range(m_count) for b in range(a + 1, m_count)], strict=True)
-    pair_a = torch.tensor(first, device=table.device)  # (P,)
-    pair_b = torch.tensor(second, device=table.device)  # (P,)
     values = table.reshape(m_count, umax, -1)  # (M, Umax, d)
     va, vb = values.index_select(0, pair_a), values.index_select(0, pair_b)  # (P, Umax, d) each
     scores = scale * torch.bmm(va, vb.transpose(1, 2))  # (P, Umax, Umax)
@@ -184,6 +214,8 @@ def clip_loss_grouped(unique_reps: Sequence[torch.Tensor], ids: Sequence[torch.T
     cols = lse_cols.reshape(-1).index_select(0, (pairs + ids_b).reshape(-1))  # (P*N,)
     row_reps = table.index_select(0, rows_idx.reshape(-1)).reshape(m_count, n, -1)  # (M, N, d)
     pos = scale * (row_reps.index_select(0, pair_a) * row_reps.index_select(0, pair_b)).sum(dim=2).reshape(-1)
+    if per_row:  # row i: sum over pairs of (CE_rows[i] + CE_cols[i]) / 2
+        return _reduce(((rows - pos) + (cols - pos)).reshape(len(first), n).sum(dim=0) / 2, reduction)
     # sum over pairs of (CE_rows + CE_cols) / 2
     return len(pair_a) * ((rows - pos).mean() + (cols - pos).mean()) / 2
 

@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import NEGATIVES, check_choice, check_reps, scale_like
+from ._checks import NEGATIVES, check_choice, check_generator, check_reduction, check_reps, scale_like
 from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_all_combinations
 
 __all__ = ["mip", "symile_loss", "clip_loss", "DEFAULT_CHUNK_ELEMENTS"]
@@ -94,10 +94,16 @@ def _n_candidates(
     Returns, per anchor m, the non-anchor modalities k in index order, each with the rows it contributes
     to the columns: ``None`` for the first (column j takes its row j) and a (N,) permutation ``perm`` for
     every further one (column j takes row ``perm[j]``). The M * (M - 2) permutations are drawn from
-    ``generator`` on the CPU, anchor by anchor (same numbers on every device), then moved to ``device``.
+    ``generator`` anchor by anchor, on the generator's device (a CPU generator, or None for torch's global
+    CPU generator, gives the same numbers on every device), then moved to ``device``; a generator on the
+    representations' device avoids a host-to-device copy per call.
     The one source of this layout for :func:`symile_loss`, the grouped loss and the exact-critic bound.
     """
-    perms = [[torch.randperm(n, generator=generator) for _ in range(m_count - 2)] for _ in range(m_count)]
+    where = generator.device if generator is not None else torch.device("cpu")
+    perms = [
+        [torch.randperm(n, generator=generator, device=where) for _ in range(m_count - 2)]
+        for _ in range(m_count)
+    ]
     layout = []
     for m in range(m_count):
         others = [k for k in range(m_count) if k != m]
@@ -113,6 +119,7 @@ def symile_loss(
     negatives: str = "n",
     generator: torch.Generator | None = None,
     chunk_elements: int = DEFAULT_CHUNK_ELEMENTS,
+    reduction: str = "mean",
 ) -> torch.Tensor:
     r"""Symile loss: mean over anchor modalities of the cross-entropy of the positive tuple.
 
@@ -128,22 +135,27 @@ def symile_loss(
     Parameters
     ----------
     reps : list of torch.Tensor
-        M >= 2 tensors (N, d), L2-normalised by the caller.
+        M >= 2 tensors (N, d) of one dtype and device, N >= 2 (a contrastive batch needs negatives),
+        L2-normalised by the caller.
     logit_scale : float or torch.Tensor
         Positive multiplier of the scores (a 0-dim tensor to learn it).
     negatives : {"n", "n_squared"}
         Negative scheme (module docstring).
     generator : torch.Generator, optional
-        CPU generator, source of the row permutations of ``"n"`` (M * (M - 2) permutations are drawn per
-        call, none for M = 2; default: torch's global RNG); pass a seeded one for determinism. Unused by
-        ``"n_squared"``.
+        Source of the row permutations of ``"n"`` (M * (M - 2) permutations are drawn per call, none for
+        M = 2; default: torch's global CPU RNG); pass a seeded one for determinism. A CPU generator gives
+        the same permutations on every device; one on the reps' device avoids a copy per call. Unused by
+        ``"n_squared"``. Anything but a ``torch.Generator`` or None is a TypeError.
     chunk_elements : int
         Largest number of scores materialised at once by ``"n_squared"`` (memory knob).
+    reduction : {"mean", "sum", "none"}
+        ``"none"``: the (N,) per-sample losses, row i's cross-entropy averaged over the M anchor
+        modalities (their mean is the ``"mean"`` loss); ``"sum"``: their sum.
 
     Returns
     -------
     torch.Tensor
-        Scalar loss in nats, on the device of ``reps``.
+        Loss in nats on the device of ``reps``: a scalar, or (N,) for ``reduction="none"``.
 
     Examples
     --------
@@ -151,13 +163,17 @@ def symile_loss(
     >>> reps = [F.normalize(torch.randn(8, 4, generator=g), dim=1) for _ in range(2)]
     >>> bool(torch.isclose(symile_loss(reps, 2.0), clip_loss(reps, 2.0)))
     True
+    >>> symile_loss(reps, 2.0, reduction="none").shape  # per-sample losses, their mean is the loss
+    torch.Size([8])
     """
-    reps = check_reps(reps)
+    reps = check_reps(reps, min_rows=2)
     check_choice("negatives", negatives, NEGATIVES)
+    check_generator(generator)
+    per_row = check_reduction(reduction) != "mean"
     n, m_count = reps[0].shape[0], len(reps)
     scale = scale_like(logit_scale, reps[0])
     pos = scale * _mip(reps)  # (N,) score of the positive tuple, shared by every anchor
-    losses = []
+    losses = []  # per anchor: a scalar, or (N,) per row
     if negatives == "n":
         labels = torch.arange(n, device=pos.device)
         for m, columns in enumerate(_n_candidates(m_count, n, generator, pos.device)):
@@ -167,16 +183,19 @@ def symile_loss(
                 cols = rows if cols is None else cols * rows  # (N, d) candidate products, column j
             logits = scale * (reps[m] @ cols.T)  # (N, N)
             logits = torch.diagonal_scatter(logits, pos)  # positives on the diagonal
-            losses.append(F.cross_entropy(logits, labels))
+            losses.append(F.cross_entropy(logits, labels, reduction="none" if per_row else "mean"))
     else:
         for m in range(m_count):
             others = [r for k, r in enumerate(reps) if k != m]
             lse = _lse_all_combinations(reps[m], others, None, scale, chunk_elements)  # (N,)
-            losses.append((lse - pos).mean())
-    return torch.stack(losses).mean()
+            losses.append(lse - pos if per_row else (lse - pos).mean())
+    if not per_row:
+        return torch.stack(losses).mean()
+    per_sample = torch.stack(losses).mean(dim=0)  # (N,) mean over the M anchors
+    return per_sample if reduction == "none" else per_sample.sum()
 
 
-def clip_loss(reps: Sequence[torch.Tensor], logit_scale) -> torch.Tensor:
+def clip_loss(reps: Sequence[torch.Tensor], logit_scale, *, reduction: str = "mean") -> torch.Tensor:
     r"""Pairwise CLIP baseline: sum over all modality pairs of the symmetric InfoNCE loss.
 
     .. math::
@@ -190,14 +209,17 @@ def clip_loss(reps: Sequence[torch.Tensor], logit_scale) -> torch.Tensor:
     Parameters
     ----------
     reps : list of torch.Tensor
-        M >= 2 tensors (N, d), L2-normalised by the caller.
+        M >= 2 tensors (N, d) of one dtype and device, N >= 2, L2-normalised by the caller.
     logit_scale : float or torch.Tensor
         Positive multiplier of the scores.
+    reduction : {"mean", "sum", "none"}
+        ``"none"``: the (N,) per-sample losses, row i's sum over pairs of the mean of its two directions'
+        cross-entropies (their mean is the ``"mean"`` loss); ``"sum"``: their sum.
 
     Returns
     -------
     torch.Tensor
-        Scalar loss in nats (a sum of M(M-1)/2 pair terms).
+        Loss in nats (a sum of M(M-1)/2 pair terms): a scalar, or (N,) for ``reduction="none"``.
 
     Examples
     --------
@@ -206,12 +228,16 @@ def clip_loss(reps: Sequence[torch.Tensor], logit_scale) -> torch.Tensor:
     >>> float(round(clip_loss(reps, 1.0).item(), 6)) == round(math.log(1 + 2 / math.e), 6)
     True
     """
-    reps = check_reps(reps)
+    reps = check_reps(reps, min_rows=2)
+    per_row = check_reduction(reduction) != "mean"
     scale = scale_like(logit_scale, reps[0])
     labels = torch.arange(reps[0].shape[0], device=reps[0].device)
-    total = reps[0].new_zeros(())
+    how = "none" if per_row else "mean"
+    total = reps[0].new_zeros(())  # () or, once broadcast, (N,) per row
     for a in range(len(reps)):
         for b in range(a + 1, len(reps)):
             logits = scale * (reps[a] @ reps[b].T)  # (N, N)
-            total = total + (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
-    return total
+            rows = F.cross_entropy(logits, labels, reduction=how)  # anchor a[i] against every b
+            cols = F.cross_entropy(logits.T, labels, reduction=how)  # anchor b[i] against every a
+            total = total + (rows + cols) / 2
+    return total.sum() if reduction == "sum" else total

@@ -1,13 +1,16 @@
-"""Encoders (one per modality, linear by default as in the paper), learned logit scale, missingness input.
+"""Encoders (built-in linear/MLP or the user's own modules), the objective's learned logit scale, missingness.
 
-A :class:`SymileModel` records the objective it was trained with (``method``, ``negatives``; set by
-:func:`symile_min.train`), so that evaluation (:func:`symile_min.bound_estimate`,
-:func:`symile_min.zero_shot_accuracy`) defaults to it and refuses a contradicting ``method``.
+A :class:`SymileModel` holds the encoders (one per modality, or one module encoding a whole batch) and the
+objective's state: the learned log logit-scale and the objective it was trained with (``method``,
+``negatives``; set by :func:`symile_min.train`), so that evaluation (:func:`symile_min.bound_estimate`,
+:func:`symile_min.zero_shot_accuracy`, :func:`symile_min.retrieval_metrics`) defaults to it and refuses a
+contradicting ``method``.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import METHODS, NEGATIVES, check_choice
+from .data import _as_tensor, modalities, to_tensor_list
 
 __all__ = [
     "SymileModel",
@@ -66,68 +70,6 @@ def make_encoder(in_dim: int, rep_dim: int, kind: str = "linear", *, hidden_dim:
     raise ValueError(f"encoder must be one of {list(ENCODERS)}, got {kind!r}")
 
 
-def to_tensor_list(
-    data,
-    *,
-    name: str = "data",
-    min_modalities: int = 2,
-    dtype: torch.dtype = torch.float32,
-    device: torch.device | str | None = None,
-) -> list[torch.Tensor]:
-    """Validate a list of M arrays/tensors (N, d_m) with a common N and return float32 tensors.
-
-    Parameters
-    ----------
-    data : sequence of array-like
-        One (N, d_m) array or tensor per modality (numeric, finite).
-    name : str
-        Name used in error messages.
-    min_modalities : int
-        Smallest accepted M.
-    dtype : torch.dtype
-        Floating dtype of the result.
-    device : torch.device or str, optional
-        Device of the result (default: a tensor stays where it is, an array goes to the CPU).
-
-    Returns
-    -------
-    list of torch.Tensor
-        (N, d_m) tensors of ``dtype`` (copies only where a conversion is needed).
-    """
-    if isinstance(data, np.ndarray | torch.Tensor) or not isinstance(data, Sequence):
-        raise TypeError(
-            f"{name} must be a list of (N, d_m) arrays, one per modality, got {type(data).__name__}"
-        )
-    if len(data) < min_modalities:
-        raise ValueError(f"{name} needs at least {min_modalities} modalities, got M = {len(data)}")
-    out = []
-    for m, x in enumerate(data):
-        if isinstance(x, torch.Tensor):
-            t = x.detach()
-        else:
-            arr = np.asarray(x)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"{name}[{m}] must be numeric, got dtype {arr.dtype}")
-            t = torch.from_numpy(arr)
-        if not (t.is_floating_point() or t.dtype in _INT_DTYPES or t.dtype == torch.bool):
-            raise TypeError(f"{name}[{m}] must be numeric, got dtype {t.dtype}")
-        if t.ndim != 2:
-            raise ValueError(f"{name}[{m}] must have shape (N, d_m), got shape {tuple(t.shape)}")
-        t = t.to(dtype=dtype, device=device)
-        if not bool(torch.isfinite(t).all()):
-            raise ValueError(f"{name}[{m}] contains non-finite values (nan or inf)")
-        out.append(t)
-    lengths = [int(t.shape[0]) for t in out]
-    if len(set(lengths)) != 1:
-        raise ValueError(f"{name} modalities must have the same number of rows (ragged?), got {lengths}")
-    if lengths[0] < 1:
-        raise ValueError(f"{name} has no rows")
-    return out
-
-
-_INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
-
-
 def with_missingness(x, observed, placeholder: float = 0.0):
     r"""Encoder input for a possibly-missing modality: placeholder value plus a missingness indicator.
 
@@ -176,16 +118,32 @@ def with_missingness(x, observed, placeholder: float = 0.0):
 
 
 class SymileModel(nn.Module):
-    """One encoder per modality plus a learned log logit-scale; outputs L2-normalised representations.
+    """Encoders (one per modality, or one module for all) plus the objective's learned log logit-scale.
+
+    Two ways to build one:
+
+    * ``SymileModel(input_dims, rep_dim, encoder)``: the built-in linear (paper) or MLP encoders on
+      (N, d_m) vector inputs;
+    * ``SymileModel(encoders=...)``: your own ``nn.Module`` encoders, one per modality, taking any input
+      shape (images, sequences, token ids, tabular) and returning (N, d) with the same d for every
+      modality; or a single module whose ``encode(batch)`` maps the list of M inputs to M (N, d) outputs
+      (and, optionally, ``encode_modality(m, x)`` to encode one modality alone, needed to score
+      candidate *inputs* of one modality).
+
+    Outputs are L2-normalised here, so encoders need not normalise. The learned logit scale belongs to
+    the objective, not to the encoders: the model carries it (``log_scale``) next to the objective it was
+    trained with (``method``, ``negatives``; set by :func:`symile_min.train`), so that evaluation
+    (:func:`symile_min.bound_estimate`, :func:`symile_min.zero_shot_accuracy`,
+    :func:`symile_min.retrieval_metrics`) defaults to it and refuses a contradicting ``method``.
 
     Parameters
     ----------
-    input_dims : sequence of int
-        Input width d_m of each of the M >= 2 modalities.
+    input_dims : sequence of int, optional
+        Input width d_m of each of the M >= 2 modalities (built-in encoders; omit with ``encoders=``).
     rep_dim : int
-        Representation width d.
+        Representation width d of the built-in encoders.
     encoder : {"linear", "mlp"}
-        Architecture of every encoder (see :func:`make_encoder`).
+        Architecture of every built-in encoder (see :func:`make_encoder`).
     hidden_dim : int
         MLP hidden width.
     logit_scale_init : float
@@ -197,11 +155,20 @@ class SymileModel(nn.Module):
         model, evaluation must then be told the method.
     negatives : {"n", "n_squared"}, optional
         Symile negatives of training (recorded for CLIP too, where it is unused).
+    encoders : sequence of nn.Module, or nn.Module with ``encode``, optional
+        Your own encoders (instead of ``input_dims``).
+    names : sequence of str, optional
+        Modality names (set by :func:`symile_min.train` from dict data): a dict passed to :meth:`encode`
+        is then read in this order.
 
     Attributes
     ----------
     method, negatives : str or None
         The recorded objective (constructor arguments above).
+    builtin : bool
+        Whether the encoders are the built-in ones (then ``input_dims`` is their input widths).
+    n_modalities : int or None
+        M (None for a whole-batch module until it has encoded data).
 
     Examples
     --------
@@ -211,11 +178,14 @@ class SymileModel(nn.Module):
     [(2, 4), (2, 4), (2, 4)]
     >>> round(float(model.logit_scale.detach()), 4), model.method  # exp(-0.3)
     (0.7408, 'symile')
+    >>> own = SymileModel(encoders=[nn.Sequential(nn.Flatten(), nn.Linear(4, 3)), nn.Embedding(10, 3)])
+    >>> [tuple(r.shape) for r in own.encode([np.zeros((2, 2, 2)), np.array([3, 7])])]
+    [(2, 3), (2, 3)]
     """
 
     def __init__(
         self,
-        input_dims: Sequence[int],
+        input_dims: Sequence[int] | None = None,
         rep_dim: int = 16,
         encoder: str = "linear",
         *,
@@ -223,22 +193,45 @@ class SymileModel(nn.Module):
         logit_scale_init: float = -0.3,
         method: str | None = None,
         negatives: str | None = None,
+        encoders: Sequence[nn.Module] | nn.Module | None = None,
+        names: Sequence[str] | None = None,
     ):
         super().__init__()
-        input_dims = list(input_dims)
-        if len(input_dims) < 2:
-            raise ValueError(f"input_dims needs at least 2 modalities, got {input_dims!r}")
-        if not (isinstance(logit_scale_init, int | float) and math.isfinite(logit_scale_init)):
+        if (input_dims is None) == (encoders is None):
+            raise ValueError(
+                "pass either input_dims (the built-in encoders) or encoders= (your own modules), not "
+                f"{'both' if encoders is not None else 'neither'}"
+            )
+        if not (
+            isinstance(logit_scale_init, numbers.Real)
+            and not isinstance(logit_scale_init, bool)
+            and math.isfinite(logit_scale_init)
+        ):
             raise ValueError(f"logit_scale_init must be a finite number, got {logit_scale_init!r}")
         if method is not None:
             check_choice("method", method, METHODS)
         if negatives is not None:
             check_choice("negatives", negatives, NEGATIVES)
         self.method, self.negatives = method, negatives
-        self.input_dims = input_dims
-        self.encoders = nn.ModuleList(
-            [make_encoder(d, rep_dim, encoder, hidden_dim=hidden_dim) for d in input_dims]
-        )
+        self.network = None  # a whole-batch module (encode(batch)), else None
+        if encoders is None:
+            input_dims = list(input_dims)
+            if len(input_dims) < 2:
+                raise ValueError(f"input_dims needs at least 2 modalities, got {input_dims!r}")
+            self.builtin, self.input_dims = True, input_dims
+            self.rep_dim, self.encoder_kind, self.hidden_dim = rep_dim, encoder, hidden_dim
+            self.encoders = nn.ModuleList(
+                [make_encoder(d, rep_dim, encoder, hidden_dim=hidden_dim) for d in input_dims]
+            )
+            self.n_modalities = len(input_dims)
+        else:
+            self.builtin, self.input_dims = False, None
+            self.encoders, self.n_modalities = _user_encoders(encoders)
+            if self.encoders is None:
+                self.network = encoders
+        self.names = tuple(str(k) for k in names) if names is not None else None
+        if self.names is not None and self.n_modalities is not None and len(self.names) != self.n_modalities:
+            raise ValueError(f"names {list(self.names)} do not match the {self.n_modalities} modalities")
         self.log_scale = nn.Parameter(torch.tensor(float(logit_scale_init)))
 
     @property
@@ -260,49 +253,132 @@ class SymileModel(nn.Module):
     def extra_repr(self) -> str:
         return f"method={self.method!r}, negatives={self.negatives!r}"
 
+    def inputs(self, data, *, name: str = "data") -> list[torch.Tensor]:
+        """In-memory ``data`` (list or dict) as the M input tensors this model's encoders take, on its device.
+
+        Built-in encoders: (N, d_m) float tensors of the right widths. Own encoders: any shape, floats as
+        the model's dtype, integers kept (see :mod:`symile_min.data`). A dict is read in ``names`` order.
+        """
+        device, dtype = self.log_scale.device, self.log_scale.dtype
+        xs = modalities(data, name=name, flat=self.builtin, names=self.names, dtype=dtype, device=device)
+        if xs.kind != "tensors":
+            raise TypeError(f"{name} must be in memory here (a list or dict of arrays), got a {xs.kind}")
+        xs = xs.tensors
+        if self.n_modalities is not None and len(xs) != self.n_modalities:
+            raise ValueError(f"model has {self.n_modalities} modalities, data has {len(xs)}")
+        if self.builtin:
+            for m, x in enumerate(xs):
+                if x.shape[1] != self.input_dims[m]:
+                    raise ValueError(
+                        f"modality {m} expects {self.input_dims[m]} input columns, got {x.shape[1]}"
+                    )
+        return xs
+
     def encode_modality(self, m: int, x) -> torch.Tensor:
-        """L2-normalised representation (N, rep_dim) of modality ``m``'s input ``x`` (N, d_m)."""
-        if not (isinstance(m, int) and 0 <= m < len(self.encoders)):
-            raise ValueError(f"modality index must be in [0, {len(self.encoders)}), got {m!r}")
-        (t,) = to_tensor_list(
-            [x],
-            name=f"input of modality {m}",
-            min_modalities=1,
-            dtype=self.log_scale.dtype,
-            device=self.log_scale.device,
-        )
-        if t.shape[1] != self.input_dims[m]:
+        """L2-normalised representation (N, d) of modality ``m``'s input ``x`` (N, ...)."""
+        count = self.n_modalities
+        if not (isinstance(m, int) and not isinstance(m, bool) and (count is None or 0 <= m < count)):
+            raise ValueError(f"modality index must be in [0, {count}), got {m!r}")
+        label = f"input of modality {m}"
+        t = _as_tensor(x, label, flat=self.builtin, dtype=self.log_scale.dtype).to(self.log_scale.device)
+        if self.builtin and t.shape[1] != self.input_dims[m]:
             raise ValueError(f"modality {m} expects {self.input_dims[m]} input columns, got {t.shape[1]}")
-        return F.normalize(self.encoders[m](t), dim=-1)
+        if self.network is not None:
+            if not callable(getattr(self.network, "encode_modality", None)):
+                raise TypeError(
+                    f"{type(self.network).__name__} encodes whole batches only (it has no "
+                    f"encode_modality(m, x)): score candidates given as representations instead"
+                )
+            rep = self.network.encode_modality(m, t)
+        else:
+            rep = self.encoders[m](t)
+        _check_outputs([rep], int(t.shape[0]), names=[m])
+        return F.normalize(rep, dim=-1)
 
     def encode(self, data) -> list[torch.Tensor]:
-        """L2-normalised representations, one (N, rep_dim) tensor per modality.
+        """L2-normalised representations, one (N, d) tensor per modality.
 
         Parameters
         ----------
-        data : sequence of array-like
-            M inputs (N, d_m), numpy arrays or tensors.
+        data : list or dict of array-like
+            M inputs (N, ...), numpy arrays or tensors ((N, d_m) for the built-in encoders).
 
         Returns
         -------
         list of torch.Tensor
-            M unit-norm tensors (N, rep_dim) on the model's device.
+            M unit-norm tensors (N, d) on the model's device.
         """
-        xs = to_tensor_list(data, name="data", dtype=self.log_scale.dtype, device=self.log_scale.device)
-        if len(xs) != len(self.encoders):
-            raise ValueError(f"model has {len(self.encoders)} modalities, data has {len(xs)}")
-        for m, x in enumerate(xs):
-            if x.shape[1] != self.input_dims[m]:
-                raise ValueError(f"modality {m} expects {self.input_dims[m]} input columns, got {x.shape[1]}")
-        return self._encode(xs)
+        xs = self.inputs(data)
+        reps = self._raw(xs)
+        _check_outputs(reps, int(xs[0].shape[0]), names=self.names or range(len(reps)))
+        return [F.normalize(r, dim=-1) for r in reps]
+
+    def _raw(self, xs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        """Unnormalised encoder outputs (unchecked)."""
+        if self.network is not None:
+            reps = self.network.encode(list(xs))
+            if isinstance(reps, torch.Tensor) or not isinstance(reps, Sequence) or len(reps) != len(xs):
+                raise ValueError(
+                    f"{type(self.network).__name__}.encode must return a list of {len(xs)} (N, d) tensors, "
+                    f"got {type(reps).__name__}"
+                    + (f" of length {len(reps)}" if isinstance(reps, Sequence) else "")
+                )
+            self.n_modalities = len(xs)
+            return list(reps)
+        return [enc(x) for enc, x in zip(self.encoders, xs, strict=True)]
 
     def _encode(self, xs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         # unchecked fast path used inside the training loop
+        if self.network is not None:
+            return [F.normalize(r, dim=-1) for r in self._raw(xs)]
         return [F.normalize(enc(x), dim=-1) for enc, x in zip(self.encoders, xs, strict=True)]
 
     def forward(self, data) -> list[torch.Tensor]:
         """Same as :meth:`encode`."""
         return self.encode(data)
+
+
+def _user_encoders(encoders) -> tuple[nn.ModuleList | None, int | None]:
+    """(ModuleList, M) for a sequence of per-modality modules, (None, None) for one whole-batch module."""
+    if isinstance(encoders, nn.Module) and not isinstance(encoders, nn.ModuleList | nn.ModuleDict):
+        if not callable(getattr(encoders, "encode", None)):
+            raise TypeError(
+                f"encoders must be a list of nn.Module (one per modality) or a module with encode(batch) "
+                f"-> list of (N, d) tensors; {type(encoders).__name__} has no encode method"
+            )
+        return None, None
+    if isinstance(encoders, nn.ModuleDict):
+        encoders = list(encoders.values())
+    if not isinstance(encoders, Sequence | nn.ModuleList):
+        raise TypeError(
+            f"encoders must be a list of nn.Module, one per modality, got {type(encoders).__name__}"
+        )
+    encoders = list(encoders)
+    for m, enc in enumerate(encoders):
+        if not isinstance(enc, nn.Module):
+            raise TypeError(f"encoders[{m}] must be an nn.Module, got {type(enc).__name__}")
+    if len(encoders) < 2:
+        raise ValueError(f"encoders needs at least 2 modalities, got {len(encoders)}")
+    return nn.ModuleList(encoders), len(encoders)
+
+
+def _check_outputs(reps, n: int, *, names) -> None:
+    """Encoder outputs must be floating (N, d) tensors with one d: errors name the modality (shape only)."""
+    names = list(names)
+    widths = []
+    for key, r in zip(names, reps, strict=True):
+        if not isinstance(r, torch.Tensor) or not r.is_floating_point():
+            raise TypeError(f"the encoder of modality {key!r} must return a floating tensor, got {r!r:.60}")
+        if r.ndim != 2 or int(r.shape[0]) != n:
+            raise ValueError(
+                f"the encoder of modality {key!r} must return shape (N, d) = ({n}, d), got {tuple(r.shape)}"
+            )
+        widths.append(int(r.shape[1]))
+    if len(set(widths)) > 1:
+        raise ValueError(
+            f"encoders must all map to the same representation width d, got "
+            f"{dict(zip(names, widths, strict=True))}"
+        )
 
 
 def resolve_objective(model: SymileModel, method: str | None, negatives: str | None, *, caller: str):

@@ -1,11 +1,41 @@
 """The training loop: one readable function (nanoGPT-style), a frozen config, a DataFrame history.
 
+Models: by default one built-in encoder per modality (linear, as in the paper, or an MLP) is built from the
+data; ``train(..., model=...)`` takes your own instead: a list of ``nn.Module`` encoders, one per modality,
+of any input shape, a module with ``encode(batch) -> list of (N, d)``, or a :class:`SymileModel` (e.g. a
+previous result's, to warm-start). The learned logit scale is the objective's: the trainer adds it around
+your encoders (``model.log_scale``), never inside them.
+
+Data: anything :mod:`symile_min.data` reads (a list or dict of arrays, a ``Dataset``, a ``DataLoader``).
+In-memory data and Datasets are batched in the seeded order of ``TrainConfig.seed``; a ``DataLoader`` is
+iterated as you built it.
+
+Device and precision: ``TrainConfig(device="auto" | "cpu" | "cuda" | "cuda:1" | "mps")``; in-memory data
+are moved to the device once, loader batches as they come. There is no host sync in the per-step path: the
+epoch's losses are summed on the device and read back once per epoch (the losses' own input checks read
+values back only for CPU tensors). ``precision="bf16"`` or ``"16"`` encodes under ``torch.autocast`` (the
+loss itself runs in float32), with a gradient scaler for float16; ``grad_clip`` clips the global norm.
+
+Schedule: constant learning rate by default; ``warmup_steps`` ramps it up linearly, ``schedule="cosine"``
+then decays it to ``min_lr`` over the remaining optimiser steps of the run.
+
+Callbacks and logging: ``callbacks`` are called after every epoch with an :class:`EpochInfo` (return True
+to stop); ``log_dir`` gets ``history.csv`` (rewritten each epoch) and TensorBoard event files when the
+``tensorboard`` package is installed.
+
+Checkpoints: ``checkpoint=path`` writes the run's state after every epoch (:mod:`symile_min.checkpoint`,
+readable with ``torch.load(weights_only=True)``); ``resume=path`` continues a killed run from its last
+epoch to the same final weights, history and best epoch as an uninterrupted run (the seeded generators,
+torch's RNG, the optimiser and the grad scaler are restored). :meth:`TrainResult.save` /
+:meth:`TrainResult.load` store and rebuild a result.
+
 Threads: :func:`train` sets torch's thread count to ``TrainConfig.num_threads`` (default 1) for the
 duration of the call and restores the previous value afterwards; ``num_threads=None`` leaves it alone.
 
 Speed: with discrete inputs (few distinct rows per modality, e.g. the XOR data) the loop runs the
 *grouped* losses (:func:`symile_min.grouped.symile_loss_grouped`), which encode only the distinct
-input rows and compute the exact same loss from counts; ``grouped=None`` picks this automatically.
+input rows and compute the exact same loss from counts; ``grouped=None`` picks this automatically for the
+built-in encoders on in-memory data.
 The optimiser is AdamW, fused into one kernel where this torch has one for the device (CPU: torch >= 2.4,
 found by a feature probe), else torch's default implementation (same update up to rounding).
 
@@ -16,31 +46,55 @@ opt in to clamping the log scale after every step (CLIP's choice: ``logit_scale_
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
 import math
+import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import torch
 
-from ._checks import METHODS, NEGATIVES, check_choice, check_seed
+from . import checkpoint as ckpt
+from ._checks import METHODS, NEGATIVES, as_int, as_real, check_choice, check_seed
 from ._streamed import DEFAULT_CHUNK_ELEMENTS
+from .data import Modalities, modalities
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import clip_loss, symile_loss
-from .model import ENCODERS, SymileModel, to_tensor_list
+from .model import ENCODERS, SymileModel, _check_outputs
 
-__all__ = ["TrainConfig", "TrainResult", "train", "HISTORY_COLUMNS"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "EpochInfo",
+    "train",
+    "resolve_device",
+    "check_resumable",
+    "lr_at",
+    "HISTORY_COLUMNS",
+]
 
 #: columns of ``TrainResult.history``
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "logit_scale", "best"]
+
+PRECISIONS = ("32", "bf16", "16")
+SCHEDULES = ("constant", "cosine")
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+#: config fields that may differ between a run and its resumption (they do not change the numbers)
+_RESUMABLE_CHANGES = ("progress", "num_threads")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Every setting of a training run (defaults: the paper's binary-XOR settings).
+
+    Numbers may be python or numpy scalars (stored as python ``int`` / ``float``); a bad value is a
+    ValueError naming the field and the value.
 
     Parameters
     ----------
@@ -49,11 +103,12 @@ class TrainConfig:
     negatives : {"n", "n_squared"}
         Symile's negative scheme (ignored by CLIP).
     rep_dim : int
-        Representation width.
+        Representation width of the built-in encoders.
     encoder : {"linear", "mlp"}
-        Encoder architecture; ``hidden_dim`` is the MLP's hidden width.
+        Built-in encoder architecture; ``hidden_dim`` is the MLP's hidden width (both unused with
+        ``train(..., model=...)``).
     lr, weight_decay : float
-        AdamW settings (paper: 0.1 and 0.01).
+        AdamW settings (paper: 0.1 and 0.01); ``lr`` is the peak rate of a schedule.
     batch_size : int
         Rows per step (paper: 1000); the last, smaller batch of an epoch is kept if it has >= 2 rows.
     epochs : int
@@ -68,21 +123,37 @@ class TrainConfig:
         (:data:`symile_min.model.LOG_SCALE_MAX`); this trainer before issue 9 also clamped
         ``logit_scale_min = 0``, which overrode the -0.3 init after the first step.
     seed : int
-        Seeds the initial weights, the batch order and the negative permutations (an int, python or
-        numpy, in [0, 2**63); float, string or bool: TypeError).
+        Seeds the initial weights of the built-in encoders, the batch order, the negative permutations
+        and torch's RNG during the run (dropout, a DataLoader's shuffling); an int, python or numpy, in
+        [0, 2**63) (float, string or bool: TypeError).
     patience : int or None
         Stop after this many epochs without a lower validation loss (None: never stop early).
     progress : bool
         Show a tqdm progress bar over epochs.
     grouped : bool or None
         Use the grouped (distinct-rows) losses; None = automatically when every modality has at most
-        ``batch_size // 2`` distinct input rows.
+        ``batch_size // 2`` distinct input rows (built-in encoders on in-memory data only).
     num_threads : int or None
         torch's thread count during the call, restored afterwards. Default 1: the models are tiny and
         extra OpenMP threads only add synchronisation (20x slower on a busy 2-core machine).
         None leaves the global setting alone.
     chunk_elements : int
         Memory knob of the ``"n_squared"`` loss.
+    device : str
+        ``"cpu"`` (default: the paper's tiny models are fastest there, and results are the same on every
+        machine), ``"auto"`` (cuda, else mps, else cpu), ``"cuda"``, ``"cuda:<i>"`` or ``"mps"``.
+    precision : {"32", "bf16", "16"}
+        Float32, or mixed precision: the encoders run under ``torch.autocast`` in bfloat16 / float16
+        (float16 with a gradient scaler); the loss is computed in float32.
+    grad_clip : float or None
+        Clip the global gradient norm to this value before every step (None: no clipping).
+    schedule : {"constant", "cosine"}
+        Learning rate after the warm-up: constant ``lr``, or a cosine decay from ``lr`` to ``min_lr``
+        over the remaining optimiser steps of the run.
+    warmup_steps : int
+        Linear warm-up of the learning rate over the first steps (0: none).
+    min_lr : float
+        Final learning rate of the cosine schedule (0 <= min_lr <= lr).
     """
 
     method: str = "symile"
@@ -103,49 +174,86 @@ class TrainConfig:
     grouped: bool | None = None
     num_threads: int | None = 1
     chunk_elements: int = DEFAULT_CHUNK_ELEMENTS
+    device: str = "cpu"
+    precision: str = "32"
+    grad_clip: float | None = None
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    min_lr: float = 0.0
 
     def __post_init__(self):
+        def put(name, value):  # frozen: normalised values (numpy scalars -> python) set once here
+            object.__setattr__(self, name, value)
+
         check_choice("method", self.method, METHODS)
         check_choice("negatives", self.negatives, NEGATIVES)
         check_choice("encoder", self.encoder, ENCODERS)
         for name in ("rep_dim", "hidden_dim", "batch_size", "epochs", "chunk_elements"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            put(name, as_int(getattr(self, name), name))
         if self.batch_size < 2:
             raise ValueError(
                 f"batch_size must be >= 2 (a contrastive batch needs negatives), got {self.batch_size}"
             )
-        for name in ("lr", "weight_decay", "logit_scale_init"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        for name in ("lr", "weight_decay", "logit_scale_init", "min_lr"):
+            put(name, as_real(getattr(self, name), name))
         if self.lr <= 0 or self.weight_decay < 0:
             raise ValueError(
                 f"need lr > 0 and weight_decay >= 0, got lr={self.lr!r}, weight_decay={self.weight_decay!r}"
             )
-        object.__setattr__(self, "seed", check_seed(self.seed))  # numpy ints become python ints (JSON)
+        put("seed", check_seed(self.seed))  # numpy ints become python ints (JSON)
         for name in ("logit_scale_min", "logit_scale_max"):
-            value = getattr(self, name)
-            if value is not None and not (
-                isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            ):
-                raise ValueError(f"{name} must be None or a finite number (a log scale), got {value!r}")
+            put(name, as_real(getattr(self, name), name, optional=True, what="a finite number (a log scale)"))
         low, high = self.logit_scale_min, self.logit_scale_max
         if low is not None and high is not None and low > high:
             raise ValueError(f"need logit_scale_min <= logit_scale_max, got {low!r} > {high!r}")
         for name in ("patience", "num_threads"):
-            value = getattr(self, name)
-            if value is not None and not (
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            ):
-                raise ValueError(f"{name} must be None or an int >= 1, got {value!r}")
+            put(name, as_int(getattr(self, name), name, optional=True))
         if self.grouped not in (None, True, False):
             raise ValueError(f"grouped must be None, True or False, got {self.grouped!r}")
+        if not isinstance(self.progress, bool):
+            raise ValueError(f"progress must be True or False, got {self.progress!r}")
+        if not (isinstance(self.device, str) and _DEVICE.match(self.device)):
+            raise ValueError(
+                f"device must be 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', got {self.device!r}"
+            )
+        precision = str(self.precision) if isinstance(self.precision, int | str) else self.precision
+        put("precision", check_choice("precision", precision, PRECISIONS))
+        clip = as_real(self.grad_clip, "grad_clip", optional=True, what="a number > 0")
+        if clip is not None and clip <= 0:
+            raise ValueError(f"grad_clip must be None or a number > 0, got {self.grad_clip!r}")
+        put("grad_clip", clip)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        put("warmup_steps", as_int(self.warmup_steps, "warmup_steps", minimum=0))
+        if not 0 <= self.min_lr <= self.lr:
+            raise ValueError(f"min_lr must lie in [0, lr = {self.lr!r}], got {self.min_lr!r}")
 
     def to_dict(self) -> dict:
         """The config as a JSON-able dict (``TrainConfig(**cfg.to_dict()) == cfg``)."""
         return dataclasses.asdict(self)
+
+
+@dataclass
+class EpochInfo:
+    """What a callback receives after every epoch (return True from the callback to stop training).
+
+    Attributes
+    ----------
+    epoch : int
+        1-based epoch just finished.
+    row : dict
+        That epoch's history row (``HISTORY_COLUMNS``; losses in nats).
+    model : SymileModel
+        The model being trained (its weights are the current epoch's, not the best).
+    optimizer : torch.optim.Optimizer
+    best_epoch : int
+        Epoch with the lowest validation loss so far.
+    """
+
+    epoch: int
+    row: dict
+    model: SymileModel
+    optimizer: torch.optim.Optimizer
+    best_epoch: int
 
 
 @dataclass
@@ -167,6 +275,9 @@ class TrainResult:
         Wall-clock time of the call (not in the history, which is deterministic).
     grouped : bool
         Whether the grouped losses were used.
+    train_state : dict or None
+        What ``train(..., resume=...)`` needs to continue the run (the last epoch's weights, optimiser
+        and grad-scaler state, generator and RNG states, counters), on the CPU; saved by :meth:`save`.
     """
 
     model: SymileModel
@@ -175,6 +286,114 @@ class TrainResult:
     config: TrainConfig
     seconds: float
     grouped: bool
+    train_state: dict | None = field(default=None, repr=False)
+
+    def save(self, path) -> Path:
+        """Write the result as a checkpoint file (:mod:`symile_min.checkpoint`); returns the path.
+
+        It holds the kept (best) weights, the objective, the config, the history and the training state,
+        and loads with ``torch.load(path, weights_only=True)``.
+        """
+        payload = _make_payload(
+            self.model, self.model.state_dict(), _history_rows(self.history), self.best_epoch, self.config,
+            self.seconds, self.grouped, self.train_state, (self.train_state or {}).get("data"),
+        )
+        return ckpt.save_payload(path, payload)
+
+    @classmethod
+    def load(cls, path, *, model=None, map_location="cpu") -> TrainResult:
+        """Rebuild a result from a checkpoint file (or a ``symile-lab train`` folder).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file written by :meth:`save` or ``train(..., checkpoint=path)``, or a folder holding
+            ``checkpoint.pt``.
+        model : SymileModel, list of nn.Module or nn.Module, optional
+            A fresh instance of your own architecture (built-in encoders are rebuilt from the file).
+        map_location : str or torch.device
+            Where the tensors are loaded (default: the CPU).
+
+        Returns
+        -------
+        TrainResult
+            The model in eval mode with the kept weights; ``train_state`` as saved.
+        """
+        payload = ckpt.load_payload(path, map_location=map_location)
+        net = ckpt.build_model(payload["model"], model)
+        _load_weights(net, payload["state_dict"], path)
+        net.eval()
+        history = pd.DataFrame(payload["history"]["rows"], columns=payload["history"]["columns"])
+        return cls(
+            net,
+            history,
+            int(payload["best_epoch"]),
+            TrainConfig(**payload["config"]),
+            float(payload["seconds"]),
+            bool(payload["grouped"]),
+            train_state=payload["train_state"],
+        )
+
+
+def _history_rows(history: pd.DataFrame) -> list[list]:
+    return [
+        [int(r.epoch), float(r.train_loss), float(r.val_loss), float(r.logit_scale), bool(r.best)]
+        for r in history.itertuples(index=False)
+    ]
+
+
+def _make_payload(
+    model, state_dict, rows, best_epoch, config, seconds, grouped, train_state, data
+) -> dict:
+    """The checkpoint dict (plain values and tensors only; layout in :mod:`symile_min.checkpoint`)."""
+    return {
+        "format": ckpt.FORMAT,
+        "version": ckpt.VERSION,
+        "model": ckpt.model_spec(model),
+        "state_dict": state_dict,
+        "config": config.to_dict(),
+        "history": {"columns": list(HISTORY_COLUMNS), "rows": [list(r) for r in rows]},
+        "best_epoch": int(best_epoch),
+        "grouped": bool(grouped),
+        "seconds": float(seconds),
+        "data": data,
+        "train_state": train_state,
+    }
+
+
+def _load_weights(model: SymileModel, state: dict, path) -> None:
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:  # an architecture that does not match the saved weights
+        first = str(err).strip().splitlines()[0]
+        raise ValueError(f"the model does not match the weights in {str(path)!r}: {first}") from None
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """The torch device for ``device``: ``"auto"`` picks cuda, then mps, then cpu; others must be present.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, torch.device):
+        return device
+    if not (isinstance(device, str) and _DEVICE.match(device)):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', got {device!r}")
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = bool(mps is not None and mps.is_available())
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r}, but this torch sees no CUDA device (use 'cpu' or 'auto')")
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r}, but only {torch.cuda.device_count()} CUDA device(s) exist")
+    if device == "mps" and not has_mps:
+        raise ValueError("device='mps', but MPS is not available here (use 'cpu' or 'auto')")
+    return torch.device(device)
 
 
 def _adamw(model: SymileModel, *, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -182,7 +401,8 @@ def _adamw(model: SymileModel, *, lr: float, weight_decay: float) -> torch.optim
     fused = _fused_adamw_supported(model.log_scale.device.type)
     # fused: one kernel for all parameters (deterministic on CPU, ~8x less per-step overhead)
     kwargs = {"fused": True} if fused else {}
-    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **kwargs)
+    params = [p for p in model.parameters() if p.requires_grad]
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **kwargs)
 
 
 @functools.cache
@@ -221,15 +441,103 @@ def _distinct_rows(train_x, val_x):
     return uniq, train_ids, val_ids
 
 
-def train(train_data, val_data, config: TrainConfig | None = None) -> TrainResult:
+def _autocast(device: torch.device, precision: str):
+    """The encoders' autocast context for ``precision`` (a no-op context for float32)."""
+    if precision == "32":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+
+
+def batch_loss(model, config, reps_in, scale_dtype_cast: bool, generator, ids=None):
+    """Encode one batch (or the distinct rows, with ``ids``) and return the configured loss (nats).
+
+    ``reps_in`` are the M input tensors; under mixed precision (``scale_dtype_cast``) the encoders ran
+    in autocast and the representations are cast to float32 here, so the loss runs in float32.
+    """
+    with _autocast(model.log_scale.device, config.precision):
+        reps = model._encode(reps_in)  # M x (B, d), or M x (U_m, d) distinct rows
+    if scale_dtype_cast:
+        reps = [r.float() for r in reps]
+    return _loss(config, reps, model.logit_scale, generator, ids)
+
+
+def optimizer_step(loss, opt, scaler, params, config: TrainConfig) -> None:
+    """Backward, optional (unscaled) gradient clipping and the optimiser step; no host sync."""
+    opt.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        if config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+        opt.step()
+        return
+    scaler.scale(loss).backward()
+    if config.grad_clip is not None:
+        scaler.unscale_(opt)  # clip the true gradients, not the scaled ones
+        torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+    scaler.step(opt)  # skipped when the scaled gradients overflowed
+    scaler.update()
+
+
+def lr_at(config: TrainConfig, step: int, total_steps: int) -> float:
+    r"""Learning rate of optimiser step ``step`` (0-based) of ``total_steps``: warm-up, then the schedule.
+
+    .. math::
+
+        \eta_t = \begin{cases} \eta\,(t + 1) / W & t < W \\ \eta & \text{constant} \\
+        \eta_{\min} + \tfrac12 (\eta - \eta_{\min})
+        \bigl(1 + \cos \pi \tfrac{t - W}{T - W}\bigr) & \text{cosine}
+        \end{cases}
+
+    Examples
+    --------
+    >>> cfg = TrainConfig(lr=1.0, warmup_steps=2, schedule="cosine")
+    >>> [round(lr_at(cfg, t, 6), 3) for t in range(6)]
+    [0.5, 1.0, 1.0, 0.854, 0.5, 0.146]
+    """
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    if config.schedule == "constant":
+        return config.lr
+    progress = min(1.0, (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps))
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def train(
+    train_data,
+    val_data,
+    config: TrainConfig | None = None,
+    *,
+    model=None,
+    callbacks: Callable | Sequence[Callable] = (),
+    log_dir=None,
+    tensorboard: bool | None = None,
+    checkpoint=None,
+    resume=None,
+) -> TrainResult:
     """Train one encoder per modality with the Symile or CLIP objective; keep the best-validation weights.
 
     Parameters
     ----------
-    train_data, val_data : list of array-like
-        M inputs (N, d_m), one per modality (numpy arrays or tensors; converted to float32 once).
+    train_data, val_data : list, dict, Dataset or DataLoader
+        The M aligned modalities (any form of :mod:`symile_min.data`); for the built-in encoders M
+        (N, d_m) arrays or tensors (converted to float32 once).
     config : TrainConfig, optional
         Defaults to ``TrainConfig()`` (the paper's XOR settings).
+    model : list of nn.Module, nn.Module with ``encode``, or SymileModel, optional
+        Your own encoders (any input shapes; each maps to (N, d) with one d), or a model to continue
+        training from (warm start). Default: the built-in encoders of ``config``, built from the data.
+    callbacks : callable or sequence of callables
+        Called after every epoch with an :class:`EpochInfo`; a callback returning True stops training.
+    log_dir : str or path-like, optional
+        Folder for ``history.csv`` (rewritten each epoch) and TensorBoard event files.
+    tensorboard : bool, optional
+        Write TensorBoard events into ``log_dir``: None (default) when the ``tensorboard`` package is
+        installed, True to require it, False never.
+    checkpoint : str or path-like, optional
+        File to write the resumable state to after every epoch and at the end.
+    resume : str or path-like, optional
+        Checkpoint of an interrupted run of the same config and data (and, for your own encoders, a
+        fresh ``model`` of the same architecture) to continue; a finished run is returned as it is.
 
     Returns
     -------
@@ -249,100 +557,398 @@ def train(train_data, val_data, config: TrainConfig | None = None) -> TrainResul
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    train_x = to_tensor_list(train_data, name="train_data")  # M x (N, d_m)
-    val_x = to_tensor_list(val_data, name="val_data")  # M x (N_val, d_m)
-    if [x.shape[1] for x in train_x] != [x.shape[1] for x in val_x]:
+    callbacks = [callbacks] if callable(callbacks) else list(callbacks)
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
+    device = resolve_device(config.device)
+    payload = ckpt.load_payload(resume) if resume is not None else None
+    if payload is not None:
+        check_resumable(payload, config, resume)
+        with torch.random.fork_rng(devices=[]):  # a rebuilt built-in model: weights come from the file
+            model = ckpt.build_model(payload["model"], model)
+    elif model is not None:
+        model = _as_model(model, config)
+    builtin = model is None or model.builtin
+    names = model.names if model is not None else None
+
+    train_src = modalities(train_data, name="train_data", flat=builtin, names=names, device=device)
+    val_src = modalities(val_data, name="val_data", flat=builtin, names=train_src.names, device=device)
+    data_info = _check_splits(train_src, val_src, model)
+    if payload is not None and payload.get("data") not in (None, data_info):
         raise ValueError(
-            f"val_data widths {[x.shape[1] for x in val_x]} differ from train_data widths "
-            f"{[x.shape[1] for x in train_x]}"
+            f"resume={str(resume)!r} was trained on other data ({payload['data']}), not {data_info}"
         )
-    n_train, n_val = train_x[0].shape[0], val_x[0].shape[0]
-    if n_train < 2 or n_val < 2:
-        raise ValueError(f"need at least 2 training and 2 validation rows, got {n_train} and {n_val}")
 
     old_threads = torch.get_num_threads()
     if config.num_threads is not None:
         torch.set_num_threads(config.num_threads)
     try:
-        return _train_loop(train_x, val_x, config)
+        return _train_loop(
+            train_src, val_src, config, model, device, callbacks=callbacks, log_dir=log_dir,
+            tensorboard=tensorboard, checkpoint=checkpoint, payload=payload, data_info=data_info,
+        )
     finally:
         torch.set_num_threads(old_threads)
 
 
-def _train_loop(train_x, val_x, config: TrainConfig) -> TrainResult:
-    t0 = time.perf_counter()
-    n_train, n_val = train_x[0].shape[0], val_x[0].shape[0]
-    bs = config.batch_size
-
-    uniq, train_ids, val_ids = _distinct_rows(train_x, val_x)
-    grouped = config.grouped
-    if grouped is None:
-        grouped = max(u.shape[0] for u in uniq) <= bs // 2
-
-    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's global RNG
-        torch.manual_seed(config.seed)
-        model = SymileModel(
-            [x.shape[1] for x in train_x],
-            config.rep_dim,
-            config.encoder,
-            hidden_dim=config.hidden_dim,
-            logit_scale_init=config.logit_scale_init,
-            method=config.method,
-            negatives=config.negatives,
+def _as_model(model, config: TrainConfig) -> SymileModel:
+    """The user's ``model=`` as a SymileModel with ``config``'s objective (a warm start keeps its scale)."""
+    if not isinstance(model, SymileModel):
+        model = SymileModel(encoders=model, logit_scale_init=config.logit_scale_init)
+    if model.method is not None and model.method != config.method:
+        raise ValueError(
+            f"model was trained with method={model.method!r}, the config says method={config.method!r}"
         )
-    gen = torch.Generator().manual_seed(config.seed)  # batch order and negative permutations
+    return model
+
+
+def _check_splits(train_src: Modalities, val_src: Modalities, model) -> dict:
+    """Train and validation agree (modalities, widths / shapes, >= 2 rows); returns a data fingerprint."""
+    if train_src.kind == "tensors" and val_src.kind == "tensors":
+        train_x, val_x = train_src.tensors, val_src.tensors
+        if len(train_x) != len(val_x):
+            raise ValueError(f"train_data has {len(train_x)} modalities, val_data has {len(val_x)}")
+        shapes = [list(x.shape[1:]) for x in train_x]
+        if shapes != [list(x.shape[1:]) for x in val_x]:
+            what = "widths" if all(len(s) == 1 for s in shapes) else "shapes"
+            pick = (lambda s: s[0]) if what == "widths" else (lambda s: tuple(s))
+            raise ValueError(
+                f"val_data {what} {[pick(list(x.shape[1:])) for x in val_x]} differ from train_data "
+                f"{what} {[pick(s) for s in shapes]}"
+            )
+        if model is not None and model.builtin and [s[0] for s in shapes] != model.input_dims:
+            widths = [s[0] for s in shapes]
+            raise ValueError(f"model expects input widths {model.input_dims}, data has {widths}")
+        if model is not None and model.n_modalities is not None and len(train_x) != model.n_modalities:
+            raise ValueError(f"model has {model.n_modalities} modalities, train_data has {len(train_x)}")
+    n_train, n_val = train_src.n, val_src.n
+    if (n_train is not None and n_train < 2) or (n_val is not None and n_val < 2):
+        raise ValueError(f"need at least 2 training and 2 validation rows, got {n_train} and {n_val}")
+    info = {"n_train": n_train, "n_val": n_val, "kind": train_src.kind}
+    if train_src.kind == "tensors":
+        info["shapes"] = [list(x.shape[1:]) for x in train_src.tensors]
+    return info
+
+
+def check_resumable(payload: dict, config: TrainConfig, path="checkpoint") -> None:
+    """Raise ValueError unless the checkpoint dict ``payload`` can be resumed with ``config``.
+
+    It must hold a training state, and every config field except ``progress`` and ``num_threads`` (which
+    do not change the numbers) must equal the saved one; the message names each differing field.
+    """
+    if payload.get("train_state") is None:
+        raise ValueError(f"{str(path)!r} holds no training state to resume")
+    saved = TrainConfig(**payload["config"])
+    differ = [
+        f.name
+        for f in dataclasses.fields(TrainConfig)
+        if f.name not in _RESUMABLE_CHANGES and getattr(saved, f.name) != getattr(config, f.name)
+    ]
+    if differ:
+        pairs = ", ".join(f"{k}: {getattr(saved, k)!r} -> {getattr(config, k)!r}" for k in differ)
+        raise ValueError(f"cannot resume {str(path)!r} with another config ({pairs})")
+
+
+def _device_generator(device: torch.device, seed: int) -> torch.Generator:
+    """A generator on ``device`` (no per-step copies of the permutations); the CPU's if none exists there."""
+    if device.type == "cpu":
+        return torch.Generator().manual_seed(seed)
+    try:
+        return torch.Generator(device=device).manual_seed(seed)
+    except (RuntimeError, TypeError):
+        return torch.Generator().manual_seed(seed)
+
+
+def _train_loop(
+    train_src, val_src, config, model, device, *, callbacks, log_dir, tensorboard, checkpoint, payload,
+    data_info,
+) -> TrainResult:
+    t0 = time.perf_counter()
+    bs = config.batch_size
+    in_memory = train_src.kind == "tensors" and val_src.kind == "tensors"
+    builtin = model is None or model.builtin
+    train_x, val_x = train_src.tensors, val_src.tensors  # M x (N, ...) and M x (N_val, ...), or None
+    grouped = config.grouped
+    if grouped and not (in_memory and builtin):
+        raise ValueError("grouped=True needs the built-in encoders on in-memory data (a list or dict)")
+    if builtin and in_memory and grouped is not False:
+        uniq, train_ids, val_ids = _distinct_rows(train_x, val_x)
+        if grouped is None:
+            grouped = max(u.shape[0] for u in uniq) <= bs // 2
+    grouped = bool(grouped)
+
+    cuda = []  # the CUDA device whose RNG the run seeds and restores (dropout on the GPU)
+    if device.type == "cuda":
+        cuda = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda):  # the run's own seeded RNG; the caller's is left untouched
+        torch.random.default_generator.manual_seed(config.seed)
+        if cuda:
+            torch.cuda.manual_seed(config.seed)
+        if model is None:
+            model = SymileModel(
+                [x.shape[1] for x in train_x],
+                config.rep_dim,
+                config.encoder,
+                hidden_dim=config.hidden_dim,
+                logit_scale_init=config.logit_scale_init,
+                method=config.method,
+                negatives=config.negatives,
+                names=train_src.names,
+            )
+        model.method, model.negatives = config.method, config.negatives
+        if model.names is None:
+            model.names = train_src.names
+        model.to(device)
+        if not builtin:
+            _preflight(model, val_src)
+        return _epochs(
+            model, train_src, val_src, config, device, grouped,
+            (uniq, train_ids, val_ids) if grouped else None,
+            callbacks=callbacks, log_dir=log_dir, tensorboard=tensorboard, checkpoint=checkpoint,
+            payload=payload, data_info=data_info, t0=t0,
+        )
+
+
+def _preflight(model: SymileModel, val_src: Modalities) -> None:
+    """Encode two validation rows in eval mode: shape errors of your encoders, named, before training."""
+    if val_src.kind == "loader":
+        return
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        xs = val_src.batch(torch.arange(2))
+        xs = [x.to(model.log_scale.device) for x in xs]
+        _check_outputs(model._raw(xs), 2, names=model.names or range(len(xs)))
+    model.train(was_training)
+
+
+def _epochs(
+    model, train_src, val_src, config, device, grouped, distinct, *, callbacks, log_dir, tensorboard,
+    checkpoint, payload, data_info, t0,
+) -> TrainResult:
+    bs = config.batch_size
+    kind = train_src.kind
+    n_train, n_val = train_src.n, val_src.n
+    gen = torch.Generator().manual_seed(config.seed)  # batch order (and, on the CPU, negative permutations)
+    neg_gen = gen if device.type == "cpu" else _device_generator(device, config.seed)
     opt = _adamw(model, lr=config.lr, weight_decay=config.weight_decay)
+    params = [p for p in model.parameters() if p.requires_grad]
+    scaler = torch.amp.GradScaler(device.type) if config.precision == "16" else None
+    mixed = config.precision != "32"
+    acc = torch.float64 if device.type != "mps" else torch.float32  # loss sums on the device (no sync)
+    uniq, train_ids, val_ids = distinct if grouped else (None, None, None)
 
-    def batch_loss(ids_source, x_source, idx, generator):
-        # idx: (B,) row indices into the split
-        if grouped:
-            reps = model._encode(uniq)  # M x (U_m, d): encode each distinct input row once
-            return _loss(config, reps, model.logit_scale, generator, [ids[idx] for ids in ids_source])
-        reps = model._encode([x[idx] for x in x_source])  # M x (B, d)
-        return _loss(config, reps, model.logit_scale, generator)
+    starts = [s for s in range(0, n_train, bs) if min(bs, n_train - s) >= 2] if kind != "loader" else None
+    val_starts = None
+    if val_src.kind != "loader":
+        val_starts = [s for s in range(0, n_val, bs) if min(bs, n_val - s) >= 2]
+    per_epoch = len(starts) if starts is not None else _loader_len(train_src)
+    scheduled = config.schedule != "constant" or config.warmup_steps > 0
+    if scheduled and per_epoch is None and config.schedule == "cosine":
+        raise ValueError("schedule='cosine' needs the number of batches per epoch: give the DataLoader a len")
+    total_steps = config.epochs * (per_epoch or 0)
 
-    starts = [s for s in range(0, n_train, bs) if min(bs, n_train - s) >= 2]
-    val_starts = [s for s in range(0, n_val, bs) if min(bs, n_val - s) >= 2]
-    rows, best_val, best_epoch, best_state, since_best = [], math.inf, 0, None, 0
-    epochs = range(1, config.epochs + 1)
+    rows, best_val, best_epoch, best_state, since_best, step, first = [], math.inf, 0, None, 0, 0, 1
+    done = False
+    if payload is not None:  # resume: restore everything the remaining epochs depend on
+        state = payload["train_state"]
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        if scaler is not None and state["scaler"] is not None:
+            scaler.load_state_dict(state["scaler"])
+        gen.set_state(state["generator"])
+        if neg_gen is not gen and state["negatives_generator"] is not None:
+            neg_gen.set_state(state["negatives_generator"].to(neg_gen.get_state().device))
+        torch.set_rng_state(state["rng"])
+        if device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        rows = [tuple(r) for r in payload["history"]["rows"]]
+        best_val, since_best, step = float(state["best_val"]), int(state["since_best"]), int(state["step"])
+        best_epoch, best_state = int(payload["best_epoch"]), payload["state_dict"]
+        first, done = int(state["epoch"]) + 1, bool(state["done"])
+
+    logger = _Logger(log_dir, tensorboard)
+    epochs = range(first, config.epochs + 1) if not done else range(0)
     if config.progress:
         from tqdm.auto import tqdm
 
-        epochs = tqdm(epochs, desc=f"{config.method} training", unit="epoch")
+        epochs = tqdm(epochs, desc=f"{config.method} training", unit="epoch", initial=first - 1,
+                      total=config.epochs)
+
+    def snapshot(epoch: int, finished: bool) -> dict:
+        """The resumable state after ``epoch`` (tensors on the CPU)."""
+        return _to_cpu({
+            "epoch": epoch,
+            "done": finished,
+            "step": step,
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "scaler": scaler.state_dict() if scaler is not None else None,
+            "generator": gen.get_state(),
+            "negatives_generator": neg_gen.get_state() if neg_gen is not gen else None,
+            "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            "best_val": best_val,
+            "since_best": since_best,
+            "data": data_info,
+        })
+
+    def payload_now(state: dict) -> dict:
+        kept = best_state if best_state is not None else model.state_dict()
+        return _make_payload(
+            model, kept, rows, best_epoch, config, time.perf_counter() - t0, grouped, state, data_info
+        )
+
+    epoch = first - 1
     for epoch in epochs:
         model.train()
-        perm = torch.randperm(n_train, generator=gen)  # (N,) this epoch's batch order
-        train_sum = 0.0
-        for s in starts:
-            idx = perm[s : s + bs]  # (B,)
-            loss = batch_loss(train_ids, train_x, idx, gen)  # scalar, nats
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+        train_sum, n_steps = torch.zeros((), dtype=acc, device=device), 0
+        if kind == "loader":
+            batches = ((None, xs) for xs in train_src.batches(device))
+        else:
+            perm = torch.randperm(n_train, generator=gen)  # (N,) this epoch's batch order
+            if kind == "tensors":
+                perm = perm.to(device)
+            batches = ((perm[s : s + bs], None) for s in starts)
+        for idx, xs in batches:
+            if xs is not None and xs[0].shape[0] < 2:
+                continue  # a loader's last batch of one row has no negatives
+            if scheduled:
+                for group in opt.param_groups:
+                    group["lr"] = lr_at(config, step, total_steps)
+            if grouped:
+                loss = batch_loss(model, config, uniq, mixed, neg_gen, [ids[idx] for ids in train_ids])
+            else:
+                if xs is None:  # idx: (B,) row indices into the split
+                    xs = train_src.batch(idx) if kind == "tensors" else _to(train_src.batch(idx), device)
+                loss = batch_loss(model, config, xs, mixed, neg_gen)  # scalar, nats
+            optimizer_step(loss, opt, scaler, params, config)
             model.clamp_logit_scale(config.logit_scale_min, config.logit_scale_max)  # no-op by default
-            train_sum += loss.item()
+            train_sum += loss.detach().to(acc)
+            n_steps += 1
+            step += 1
+        if n_steps == 0:
+            raise ValueError("train_data yielded no batch of >= 2 rows")
 
         # validation: the same negatives every epoch (fixed generator), so epochs are comparable
         model.eval()
         val_gen = torch.Generator().manual_seed(config.seed + 1)
+        if device.type != "cpu":
+            val_gen = _device_generator(device, config.seed + 1)
         with torch.no_grad():
-            val_sum = 0.0
-            for s in val_starts:
-                idx = torch.arange(s, min(n_val, s + bs))  # (B_val,)
-                val_sum += batch_loss(val_ids, val_x, idx, val_gen).item() * idx.numel()
-            val_loss = val_sum / sum(min(bs, n_val - s) for s in val_starts)
+            val_sum, val_rows = torch.zeros((), dtype=acc, device=device), 0
+            for idx, xs in _val_batches(val_src, val_starts, bs, device):
+                if grouped:
+                    loss = batch_loss(model, config, uniq, mixed, val_gen, [ids[idx] for ids in val_ids])
+                else:
+                    loss = batch_loss(model, config, xs, mixed, val_gen)
+                b = int(idx.numel()) if idx is not None else int(xs[0].shape[0])
+                val_sum += loss.to(acc) * b
+                val_rows += b
+            if val_rows == 0:
+                raise ValueError("val_data yielded no batch of >= 2 rows")
+            val_loss = float(val_sum) / val_rows  # one read-back per epoch
         improved = val_loss < best_val
         if improved:
             best_val, best_epoch, since_best = val_loss, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
         else:
             since_best += 1
-        rows.append((epoch, train_sum / len(starts), val_loss, float(model.logit_scale.detach()), improved))
-        if config.patience is not None and since_best >= config.patience:
+        row = (epoch, float(train_sum) / n_steps, val_loss, float(model.logit_scale.detach()), improved)
+        rows.append(row)
+        logger.epoch(rows)
+        stop = config.patience is not None and since_best >= config.patience
+        if checkpoint is not None:
+            ckpt.save_payload(checkpoint, payload_now(snapshot(epoch, stop)))
+        info = EpochInfo(epoch, dict(zip(HISTORY_COLUMNS, row, strict=True)), model, opt, best_epoch)
+        for cb in callbacks:
+            stop = bool(cb(info)) or stop
+        if config.progress:
+            epochs.set_postfix(train=f"{row[1]:.4f}", val=f"{val_loss:.4f}", best=best_epoch)
+        if stop:
             break
 
+    logger.close()
+    state = snapshot(epoch, True) if not done else payload["train_state"]
+    if checkpoint is not None:
+        ckpt.save_payload(checkpoint, payload_now(state))
     if best_state is not None:  # None only if every val loss was nan
         model.load_state_dict(best_state)
     model.eval()
     history = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    return TrainResult(model, history, best_epoch, config, time.perf_counter() - t0, bool(grouped))
+    return TrainResult(model, history, best_epoch, config, time.perf_counter() - t0, grouped, state)
+
+
+def _val_batches(val_src: Modalities, val_starts, bs: int, device):
+    """Validation batches in a fixed order: (idx (B,), inputs or None); a loader's as it yields them."""
+    if val_src.kind == "loader":
+        for xs in val_src.batches(device):
+            if xs[0].shape[0] >= 2:
+                yield None, xs
+        return
+    n_val = val_src.n
+    for s in val_starts:
+        if val_src.kind == "tensors":
+            idx = torch.arange(s, min(n_val, s + bs), device=device)  # (B_val,)
+            yield idx, val_src.batch(idx)
+        else:
+            idx = torch.arange(s, min(n_val, s + bs))
+            yield idx, _to(val_src.batch(idx), device)
+
+
+def _loader_len(src: Modalities) -> int | None:
+    try:
+        return len(src.loader)
+    except TypeError:
+        return None
+
+
+def _to(xs, device):
+    return [x.to(device, non_blocking=True) for x in xs]
+
+
+def _to_cpu(obj):
+    """A deep copy of ``obj`` with every tensor detached onto the CPU (checkpoint contents)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return copy.deepcopy(obj)
+
+
+class _Logger:
+    """``history.csv`` (rewritten atomically each epoch) and, if available, TensorBoard scalars."""
+
+    def __init__(self, log_dir, tensorboard: bool | None):
+        self.dir = Path(log_dir) if log_dir is not None else None
+        self.writer = None
+        if self.dir is None or tensorboard is False:
+            return
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            if tensorboard:
+                raise ImportError(
+                    "tensorboard=True needs the tensorboard package (pip install tensorboard)"
+                ) from None
+            return
+        self.writer = SummaryWriter(str(self.dir))
+
+    def epoch(self, rows) -> None:
+        if self.dir is None:
+            return
+        frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+        text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        ckpt.atomic_write(self.dir / "history.csv", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if self.writer is not None:
+            epoch, train_loss, val_loss, scale, _ = rows[-1]
+            for tag, value in (("loss/train", train_loss), ("loss/val", val_loss), ("logit_scale", scale)):
+                self.writer.add_scalar(tag, value, epoch)
+            self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

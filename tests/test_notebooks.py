@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ["01_entropy_mi_cmi", "02_synergy", "03_p_family", "04_symile_vs_clip", "05_pid"]
+EXPECTED = ["01_entropy_mi_cmi", "02_synergy", "03_p_family", "04_symile_vs_clip", "05_pid", "06_own_data"]
 
 
 def test_the_course_notebooks_exist_as_pairs():

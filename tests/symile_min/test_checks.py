@@ -1,4 +1,4 @@
-"""The shared validators: one seed rule, scale checks (errors name the bad value)."""
+"""The shared validators: one seed rule, numbers (numpy scalars too), reps, scale, generator checks."""
 
 import math
 import re
@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from symile_min._checks import check_choice, check_scale, check_seed, scale_like
+from symile_min._checks import (
+    as_int,
+    as_real,
+    check_choice,
+    check_generator,
+    check_reps,
+    check_scale,
+    check_seed,
+    scale_like,
+)
 
 
 @pytest.mark.parametrize("seed", [0, 7, 2**63 - 1, np.int64(5), np.uint32(3), np.int8(0)])
@@ -67,3 +76,63 @@ def test_scale_like_casts_a_tensor_scale_to_the_scores_dtype_and_keeps_it_differ
 def test_check_choice_names_the_option_and_the_choices():
     with pytest.raises(ValueError, match=r"negatives must be one of \['n', 'n_squared'\], got 'all'"):
         check_choice("negatives", "all", ("n", "n_squared"))
+
+
+@pytest.mark.parametrize(("value", "expected"), [(3, 3), (np.int64(500), 500), (np.uint8(2), 2)])
+def test_as_int_accepts_python_and_numpy_ints_and_returns_a_python_int(value, expected):
+    # regression: issue 11 -- batch_size=np.int64(500) was rejected
+    out = as_int(value, "batch_size")
+    assert out == expected and type(out) is int
+
+
+@pytest.mark.parametrize("value", [0, 2.0, np.float32(3), True, "4", None])
+def test_as_int_rejects_the_rest_naming_the_field(value):
+    with pytest.raises(ValueError, match=re.escape(f"batch_size must be an int >= 1, got {value!r}")):
+        as_int(value, "batch_size")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0.1, 0.1), (np.float32(0.5), 0.5), (np.int64(2), 2.0), (1, 1.0)]
+)
+def test_as_real_accepts_finite_python_and_numpy_numbers(value, expected):
+    # regression: issue 11 -- lr=np.float32(0.1) was rejected
+    out = as_real(value, "lr")
+    assert out == expected and type(out) is float
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, np.float64("nan"), True, "0.1", None])
+def test_as_real_rejects_non_finite_and_non_numbers(value):
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        as_real(value, "lr")
+    assert as_real(None, "lr", optional=True) is None
+
+
+def test_check_generator_accepts_none_and_generators_only():
+    check_generator(None)
+    check_generator(torch.Generator())
+    with pytest.raises(TypeError, match="got Generator"):
+        check_generator(np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("reps", "kwargs", "match"),
+    [
+        ([torch.ones(3, 2), torch.ones(4, 2)], {}, r"same number of rows N \(ragged batch\?\)"),
+        ([torch.ones(3, 2), torch.ones(3, 5)], {}, r"same representation width d .* got widths \[2, 5\]"),
+        ([torch.ones(1, 2), torch.ones(1, 2)], {"min_rows": 2}, "N = 1 rows"),
+        ([torch.ones(3, 2), torch.ones(3, 2, dtype=torch.float16)], {}, "share one dtype"),
+        ([torch.ones(3, 2), torch.ones(3, 2, device="meta")], {}, "must live on one device"),
+    ],
+)
+def test_check_reps_names_each_kind_of_mismatch(reps, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check_reps(reps, **kwargs)
+
+
+def test_check_reps_and_check_scale_read_no_values_off_the_cpu():
+    # on the meta device a read-back raises: the checks must not do one there (no host sync per call)
+    reps = check_reps([torch.ones(3, 2, device="meta")] * 2)
+    assert reps[0].device.type == "meta"
+    check_scale(torch.ones((), device="meta"))
+    with pytest.raises(ValueError, match="non-finite"):  # on the CPU the values are still checked
+        check_reps([torch.ones(3, 2), torch.full((3, 2), math.nan)])

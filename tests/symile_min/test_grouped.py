@@ -78,9 +78,43 @@ def test_grouped_losses_live_on_the_inputs_device(device, objective):
         ([torch.ones(2, 3)] * 2, [torch.tensor([0, 2]), torch.tensor([0, 1])], r"outside \[0, 2\)"),
         ([torch.ones(2, 3)] * 2, [torch.tensor([0, 1]), torch.tensor([0.0, 1.0])], "int64"),
         ([torch.ones(2, 3)] * 2, [torch.tensor([0, 1]), torch.tensor([0])], "ragged"),
-        ([torch.ones(2, 3), torch.ones(2, 4)], [torch.tensor([0])] * 2, "representation dim"),
+        ([torch.ones(2, 3), torch.ones(2, 4)], [torch.tensor([0, 1])] * 2, "same representation width d"),
+        ([torch.ones(2, 3)] * 2, [torch.tensor([0])] * 2, "N = 1 rows: a contrastive batch needs negatives"),
+        (
+            [torch.ones(2, 3), torch.ones(2, 3, dtype=torch.float64)],
+            [torch.tensor([0, 1])] * 2,
+            "share one dtype",
+        ),
     ],
 )
 def test_bad_grouped_inputs_are_named(uniq, ids, match):
     with pytest.raises(ValueError, match=match):
         symile_loss_grouped(uniq, ids, 1.0)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+@pytest.mark.parametrize("objective", ["n", "n_squared", "clip"])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_grouped_per_sample_losses_equal_the_plain_ones(m, objective, reduction):
+    uniq, ids = _grouped_batch(m, seed=10 + m)
+    plain_reps = [u[i] for u, i in zip(uniq, ids, strict=True)]
+    if objective == "clip":
+        a = clip_loss(plain_reps, 3.0, reduction=reduction)
+        b = clip_loss_grouped(uniq, ids, 3.0, reduction=reduction)
+    else:
+        kw = dict(negatives=objective, reduction=reduction)
+        a = symile_loss(plain_reps, 3.0, generator=torch.Generator().manual_seed(2), **kw)
+        b = symile_loss_grouped(uniq, ids, 3.0, generator=torch.Generator().manual_seed(2), **kw)
+    assert a.shape == ((9,) if reduction == "none" else ())
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("objective", ["n", "clip"])
+def test_grouped_losses_run_on_the_meta_device_without_host_sync(objective):
+    # the meta device has no values: any read-back (.item(), bool(tensor)) or a CPU tensor mixed into the
+    # computation raises there (regression: issue 11, labels and checks on the CPU / host syncs per call)
+    uniq = [torch.randn(3, 4, device="meta") for _ in range(3)]
+    ids = [torch.zeros(8, dtype=torch.long, device="meta") for _ in range(3)]
+    scale = torch.tensor(2.0, device="meta")
+    loss = _grouped_loss(objective, uniq, ids, scale)
+    assert loss.device.type == "meta" and loss.shape == ()

@@ -160,3 +160,97 @@ def test_bad_loss_inputs_raise_with_the_bad_value(reps, kwargs, error, match):
 def test_nonpositive_logit_scale_is_rejected(loss):
     with pytest.raises(ValueError, match="logit_scale must be finite and > 0"):
         loss([torch.ones(3, 2), torch.ones(3, 2)], -1.0)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+@pytest.mark.parametrize("objective", ["n", "n_squared", "clip"])
+def test_per_sample_losses_average_to_the_loss_and_match_brute_force_rows(m, objective):
+    reps = [r.detach() for r in _reps(m, n=5)]
+
+    def loss(reduction):
+        if objective == "clip":
+            return clip_loss(reps, 3.0, reduction=reduction)
+        gen = torch.Generator().manual_seed(1)
+        return symile_loss(reps, 3.0, negatives=objective, generator=gen, reduction=reduction)
+
+    rows = loss("none")
+    assert rows.shape == (5,)
+    torch.testing.assert_close(rows.mean(), loss("mean"), rtol=0, atol=1e-12)
+    torch.testing.assert_close(loss("sum"), rows.sum(), rtol=0, atol=1e-12)
+    if objective == "clip":  # row i of pair (a, b): CE of a[i] against every b and of b[i] against every a
+        expected = sum(
+            (F.cross_entropy(3.0 * reps[a] @ reps[b].T, torch.arange(5), reduction="none")
+             + F.cross_entropy(3.0 * reps[b] @ reps[a].T, torch.arange(5), reduction="none")) / 2
+            for a in range(m) for b in range(a + 1, m)
+        )
+        torch.testing.assert_close(rows, expected, rtol=0, atol=1e-12)
+
+
+def test_symile_per_sample_loss_of_one_row_is_its_brute_force_cross_entropy_averaged_over_anchors():
+    reps = [r.detach() for r in _reps(3, n=4)]
+    rows = symile_loss(reps, 2.0, negatives="n_squared", reduction="none")
+    s = 2.0 * torch.einsum("ik,jk,lk->ijl", *reps)  # (N, N, N) scores of every (i, j, l)
+    pos = 2.0 * (reps[0] * reps[1] * reps[2]).sum(1)  # (N,)
+    lse = [
+        torch.logsumexp(s.reshape(4, 16), 1),  # anchor 0: all (j, l)
+        torch.logsumexp(s.permute(1, 0, 2).reshape(4, 16), 1),  # anchor 1
+        torch.logsumexp(s.permute(2, 0, 1).reshape(4, 16), 1),  # anchor 2
+    ]
+    torch.testing.assert_close(rows, sum(x - pos for x in lse) / 3, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", [symile_loss, clip_loss])
+def test_a_batch_of_one_row_is_an_error_not_a_zero_loss(loss):
+    # regression: issue 11 -- N = 1 returned 0 (no negatives to contrast with)
+    with pytest.raises(ValueError, match="N = 1 rows: a contrastive batch needs negatives, N >= 2"):
+        loss([torch.ones(1, 2), torch.ones(1, 2)], 1.0)
+
+
+def test_width_mismatch_has_its_own_message_not_ragged_batch():
+    # regression: issue 11 -- a (3, 2) and a (3, 4) batch were reported as "ragged batch?"
+    with pytest.raises(ValueError, match=r"same representation width d .* got widths \[2, 4\]"):
+        symile_loss([torch.ones(3, 2), torch.ones(3, 4)], 1.0)
+
+
+@pytest.mark.parametrize("loss", [symile_loss, clip_loss])
+def test_mixed_dtypes_are_a_value_error_naming_them(loss):
+    reps = [torch.ones(3, 2), torch.ones(3, 2, dtype=torch.float64)]
+    with pytest.raises(ValueError, match=r"share one dtype, got \['torch.float32', 'torch.float64'\]"):
+        loss(reps, 1.0)
+
+
+@pytest.mark.parametrize("generator", [0, torch.manual_seed, "seed"])
+def test_a_generator_that_is_not_a_torch_generator_is_a_type_error(generator):
+    import numpy as np
+
+    for bad in (generator, np.random.default_rng(0)):
+        with pytest.raises(TypeError, match="generator must be a torch.Generator or None"):
+            symile_loss([torch.ones(3, 2)] * 3, 1.0, generator=bad)
+
+
+def test_bad_reduction_is_named():
+    with pytest.raises(ValueError, match=r"reduction must be one of \['mean', 'sum', 'none'\], got 'avg'"):
+        clip_loss([torch.ones(3, 2)] * 2, 1.0, reduction="avg")
+
+
+@pytest.mark.parametrize("objective", ["n", "n_squared", "clip"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_losses_run_on_the_meta_device_with_no_host_sync_and_no_cpu_tensors(objective, reduction):
+    # regression: issue 11 -- labels were built on the CPU and validation read values back on every call;
+    # the meta device holds no values, so either would raise here
+    reps = [torch.randn(6, 4, device="meta").requires_grad_() for _ in range(3)]
+    log_scale = torch.zeros((), device="meta", requires_grad=True)
+    if objective == "clip":
+        loss = clip_loss(reps, log_scale.exp(), reduction=reduction)
+    else:
+        loss = symile_loss(reps, log_scale.exp(), negatives=objective, reduction=reduction)
+    assert loss.device.type == "meta"
+    loss.sum().backward()
+    assert log_scale.grad is not None and log_scale.grad.device.type == "meta"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_losses_take_a_generator_on_the_cuda_device():
+    reps = [F.normalize(torch.randn(8, 4, device="cuda"), dim=1) for _ in range(4)]
+    g = torch.Generator(device="cuda").manual_seed(0)
+    assert symile_loss(reps, 2.0, generator=g).device.type == "cuda"

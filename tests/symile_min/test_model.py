@@ -152,3 +152,68 @@ def test_with_missingness_appends_indicator_and_fills_placeholder():
 def test_with_missingness_rejects_bad_inputs(x, observed, kwargs, match):
     with pytest.raises(ValueError, match=match):
         with_missingness(x, observed, **kwargs)
+
+
+def _conv():
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 2 * 2, 5))
+
+
+def test_own_encoders_take_any_input_shape_and_integer_ids():
+    torch.manual_seed(0)
+    model = SymileModel(encoders=[_conv(), nn.Embedding(7, 5), nn.Linear(3, 5)], names=["img", "tok", "x"])
+    x = {"x": np.ones((4, 3)), "img": np.zeros((4, 1, 4, 4)), "tok": np.array([0, 6, 2, 2])}  # any key order
+    reps = model.encode(x)
+    assert [tuple(r.shape) for r in reps] == [(4, 5)] * 3 and not model.builtin
+    torch.testing.assert_close(reps[1].norm(dim=1), torch.ones(4))
+    torch.testing.assert_close(model.encode_modality(1, np.array([0, 6, 2, 2])), reps[1])
+    assert model.log_scale.requires_grad  # the objective's scale, next to (not inside) the encoders
+    names = [n for n, _ in model.named_parameters()]
+    assert "log_scale" in names and all(n.startswith("encoders.") for n in names if n != "log_scale")
+
+
+class _WholeBatch(nn.Module):
+    """One module encoding every modality at once (a shared trunk, say)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(2, 3), nn.Linear(4, 3)
+
+    def encode(self, batch):
+        return [self.a(batch[0]), self.b(batch[1])]
+
+
+def test_a_module_with_encode_is_used_as_a_whole_and_names_what_it_cannot_do():
+    model = SymileModel(encoders=_WholeBatch())
+    reps = model.encode([np.ones((5, 2)), np.ones((5, 4))])
+    assert [tuple(r.shape) for r in reps] == [(5, 3), (5, 3)] and model.n_modalities == 2
+    with pytest.raises(TypeError, match="encodes whole batches only"):
+        model.encode_modality(0, np.ones((5, 2)))
+
+
+@pytest.mark.parametrize(
+    ("encoders", "error", "match"),
+    [
+        ([nn.Linear(2, 3), nn.Linear(2, 4)], ValueError, r"same representation width d, got \{0: 3, 1: 4\}"),
+        ([nn.Linear(2, 3), nn.Flatten(0)], ValueError, r"modality 1 must return shape \(N, d\) = \(5, d\)"),
+    ],
+)
+def test_encoder_outputs_that_do_not_fit_are_named(encoders, error, match):
+    model = SymileModel(encoders=encoders)
+    with pytest.raises(error, match=match):
+        model.encode([np.ones((5, 2)), np.ones((5, 2))])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({}, ValueError, "either input_dims .* not neither"),
+        ({"input_dims": [2, 2], "encoders": [nn.Linear(2, 2)] * 2}, ValueError, "not both"),
+        ({"encoders": [nn.Linear(2, 2)]}, ValueError, "at least 2 modalities"),
+        ({"encoders": [nn.Linear(2, 2), "linear"]}, TypeError, r"encoders\[1\] must be an nn.Module"),
+        ({"encoders": nn.Linear(2, 2)}, TypeError, "has no encode method"),
+        ({"encoders": [nn.Linear(2, 2)] * 2, "names": ["a"]}, ValueError, "do not match the 2 modalities"),
+    ],
+)
+def test_bad_model_constructions_are_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        SymileModel(**kwargs)
