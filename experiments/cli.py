@@ -44,6 +44,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "train": ("experiments.train_cmd", "train Symile or CLIP on your own data (.npz or a folder of .npy)"),
     "evaluate": ("experiments.evaluate_cmd", "retrieval metrics of a trained checkpoint on held-out data"),
+    "estimators": (
+        "experiments.estimators",
+        "estimators vs exact truth vs n (Gaussian, copula, KSG, Symile bound, discrete corrections)",
+    ),
+    "benchmark-estimators": (
+        "experiments.benchmark_estimators",
+        "time KSG and Gaussian-copula O-information against infomeasure and hoi (speed ratios)",
+    ),
     "pid": (
         "experiments.pid",
         "partial information decomposition (redundancy, unique, synergy): xor, and, rdn, unq, xorp",

@@ -13,11 +13,17 @@ set is always ``given=``.
 Modules: :mod:`infotheory.measures` (entropies, mutual informations, multivariate measures),
 :mod:`infotheory.pointwise` (the per-outcome log-ratios whose mean is a measure),
 :mod:`infotheory.decision` (argmax rules on a (query, candidate) table: accuracy, information,
-optimal Symile / pairwise scores, induced partitions), :mod:`infotheory.estimators` (from samples).
+optimal Symile / pairwise scores, induced partitions), :mod:`infotheory.estimators` (from samples:
+plug-in with
+Miller–Madow / jackknife / Chao–Shen / NSB corrections, basic / percentile / BCa bootstrap intervals),
+:mod:`infotheory.gaussian` (Gaussian and Gaussian-copula estimators), :mod:`infotheory.knn` (KSG /
+Frenzel–Pompe / Kozachenko–Leonenko), :mod:`infotheory.pid` (partial information decomposition).
 """
 
 from infotheory._validation import validate_pmf
 from infotheory.estimators import ESTIMABLE_MEASURES, bootstrap_ci, empirical_pmf, plugin_estimate
+from infotheory.gaussian import copula_estimate, gaussian_estimate
+from infotheory.knn import ksg_estimate
 from infotheory.measures import (
     co_information,
     conditional,
@@ -36,6 +42,9 @@ from infotheory.pointwise import pointwise_mutual_information, pointwise_total_c
 from infotheory.sparse import SparsePMF
 
 __all__ = [
+    "gaussian_estimate",
+    "copula_estimate",
+    "ksg_estimate",
     "SparsePMF",
     "validate_pmf",
     "entropy",

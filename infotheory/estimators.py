@@ -1,14 +1,18 @@
-"""Sample estimators: empirical joint pmfs, plug-in and Miller–Madow estimates, bootstrap intervals.
+"""Discrete sample estimators: empirical pmfs, plug-in and bias-corrected estimates, bootstrap intervals.
 
-Samples are integer codes, given either as one 2-D array of shape ``(n, n_vars)`` (one column per
-variable) or as a sequence with one array per variable; a variable's array is ``(n,)`` for a scalar
-variable or ``(n, k)`` for a vector-valued one, whose rows are encoded into one integer each
+Samples are integer codes, given as one 2-D array of shape ``(n, n_vars)`` (one column per
+variable), a sequence with one array per variable, or a dict ``name -> array`` (what the generators'
+``sample()`` returns; the measure's axes may then be named). A variable's array is ``(n,)`` for a
+scalar variable or ``(n, k)`` for a vector-valued one, whose rows are encoded into one integer each
 (see :func:`empirical_pmf`). A 1-D array is one variable. Note that a *list* is always read as
 one entry per variable: pass a list of sample rows through ``np.asarray`` first.
 
 Every measure of :mod:`infotheory.measures` that is a sum of entropies can be estimated:
 ``plugin_estimate(total_correlation, samples)`` evaluates the measure on the empirical pmf, and
-``correction="miller_madow"`` adds the Miller–Madow bias correction to every entropy term.
+``correction=`` (``"miller_madow"``, ``"jackknife"``, ``"chao_shen"``, ``"nsb"``; see
+:mod:`infotheory._bias`) corrects every entropy term. :func:`bootstrap_ci` adds a basic, percentile
+or BCa bootstrap interval, also for the Gaussian and copula estimators of real-valued data
+(:mod:`infotheory.gaussian`; the kNN estimators are in :mod:`infotheory.knn`).
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from infotheory import measures
+from infotheory._bias import CorrectedTable, check_correction
 from infotheory._entropies import BatchEntropyTable, EntropyTable
+from infotheory._samples import check_positive_int, discrete_variables, resolve_names
 from infotheory._validation import as_rng
+from infotheory.gaussian import gaussian_replicates
 from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key
 
 __all__ = ["empirical_pmf", "plugin_estimate", "bootstrap_ci", "ESTIMABLE_MEASURES"]
@@ -53,45 +61,6 @@ _BOOT_BLOCK_CELLS = 2**22
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_integer(values: np.ndarray, j: int) -> np.ndarray:
-    if values.dtype == np.bool_:
-        return values.astype(np.int64)
-    if not np.issubdtype(values.dtype, np.integer):
-        raise TypeError(
-            f"samples of variable {j} have dtype {values.dtype}; expected integer codes "
-            f"(convert with .astype(int) if the values are whole numbers)"
-        )
-    return values
-
-
-def _variables(samples) -> list[np.ndarray]:
-    """The per-variable arrays of ``samples`` (see the module docstring for the accepted layouts)."""
-    if isinstance(samples, np.ndarray):
-        if samples.ndim == 1:
-            variables = [samples]
-        elif samples.ndim == 2:
-            variables = [samples[:, j] for j in range(samples.shape[1])]
-        else:
-            raise ValueError(f"samples must be 1-D or 2-D (n, n_vars), got shape {samples.shape}")
-    elif isinstance(samples, list | tuple):
-        variables = [np.asarray(v) for v in samples]
-    else:
-        raise TypeError(f"samples must be an array or a sequence of arrays, got {type(samples).__name__}")
-    if not variables:
-        raise ValueError("samples are empty: no variables given")
-    for j, v in enumerate(variables):
-        if v.ndim not in (1, 2):
-            raise ValueError(f"samples of variable {j} must be (n,) or (n, k), got shape {v.shape}")
-        if v.ndim == 2 and v.shape[1] == 0:
-            raise ValueError(f"samples of variable {j} have shape {v.shape}: a vector needs >= 1 component")
-    lengths = [v.shape[0] for v in variables]
-    if len(set(lengths)) > 1:
-        raise ValueError(f"every variable needs the same number of samples, got lengths {lengths}")
-    if lengths[0] == 0:
-        raise ValueError("samples are empty (0 rows); need at least one sample")
-    return [_check_integer(v, j) for j, v in enumerate(variables)]
-
-
 def _encode_variable(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Integer codes ``(n,)`` in ``[0, size)`` of one variable, and ``size``."""
     n = values.shape[0]
@@ -119,11 +88,12 @@ def _encode_variable(values: np.ndarray) -> tuple[np.ndarray, int]:
     return inverse.ravel().astype(np.int64, copy=False), int(uniq.size)
 
 
-def _encode(samples) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Codes ``(n, n_vars)`` int64 and alphabet sizes of ``samples``."""
-    encoded = [_encode_variable(v) for v in _variables(samples)]
+def _encode(samples) -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...] | None]:
+    """Codes ``(n, n_vars)`` int64, alphabet sizes and variable names (dict samples) of ``samples``."""
+    variables, names = discrete_variables(samples)
+    encoded = [_encode_variable(v) for v in variables]
     codes = np.stack([c for c, _ in encoded], axis=1)
-    return codes, tuple(s for _, s in encoded)
+    return codes, tuple(s for _, s in encoded), names
 
 
 def _empirical(codes: np.ndarray, sizes: tuple[int, ...], sparse, max_dense_cells: int):
@@ -181,7 +151,7 @@ def empirical_pmf(samples, *, sparse: bool | None = None, max_dense_cells: int =
     >>> empirical_pmf(np.array([[0, 0], [0, 1], [1, 1], [1, 1]])).tolist()  # rows are samples
     [[0.25, 0.25], [0.0, 0.5]]
     """
-    codes, sizes = _encode(samples)
+    codes, sizes, _ = _encode(samples)
     return _empirical(codes, sizes, sparse, max_dense_cells)
 
 
@@ -203,21 +173,36 @@ def _resolve_measure(measure):
     return measure
 
 
-def _miller_madow(correction) -> bool:
-    if correction is None:
-        return False
-    if correction == "miller_madow":
-        return True
-    raise ValueError(f"correction must be None or 'miller_madow', got {correction!r}")
+def _discrete_table(codes: np.ndarray, sizes, correction, sparse, max_dense_cells: int) -> EntropyTable:
+    """Entropy table of the whole sample, ``correction`` applied to every entropy term."""
+    n = codes.shape[0]
+    if correction in (None, "miller_madow"):
+        pmf = _empirical(codes, sizes, sparse, max_dense_cells)
+        return EntropyTable(pmf, n_samples=n if correction == "miller_madow" else None)
+    counts, outcomes = group_sum(codes, sizes, np.ones(n), return_outcomes=True)  # observed cells
+    return CorrectedTable(outcomes, sizes, counts[None, :], n, correction=correction)
+
+
+def _count_table(outcomes: np.ndarray, sizes, counts: np.ndarray, n: int, correction) -> EntropyTable:
+    """Entropy table of count rows ``(B, m)`` over the observed cells (bootstrap or leave-one-out sets)."""
+    if correction in (None, "miller_madow"):
+        return BatchEntropyTable(outcomes, sizes, counts, n, miller_madow=correction == "miller_madow")
+    return CorrectedTable(outcomes, sizes, counts, n, correction=correction)
+
+
+def _as_float(value) -> float:
+    # a table of one count row gives a length-1 array; a measure of no variable gives a float
+    return float(np.asarray(value).reshape(-1)[0])
 
 
 def plugin_estimate(
     measure, samples, *args, correction=None, base=2, sparse=None, max_dense_cells=MAX_DENSE_CELLS, **kwargs
 ) -> float:
-    """Plug-in (optionally Miller–Madow corrected) estimate of an information measure from samples.
+    """Plug-in (optionally bias-corrected) estimate of an information measure from discrete samples.
 
-    The measure is evaluated on the empirical pmf :math:`\\hat p` of the samples. With
-    ``correction="miller_madow"`` every entropy term of the measure is corrected:
+    The measure is evaluated on the empirical pmf :math:`\\hat p` of the samples. With a
+    ``correction`` every entropy term :math:`H(X_S)` of the measure is replaced by its corrected
+    estimate (see :mod:`infotheory._bias`), e.g. Miller–Madow:
 
     .. math::
 
@@ -225,27 +210,41 @@ def plugin_estimate(
 
     where :math:`\\hat m_S` is the number of non-zero cells of :math:`\\hat p(x_S)` and :math:`n` the
     number of samples; e.g. :math:`\\hat I_{MM}(X;Y) = \\hat I(X;Y) + (\\hat m_X + \\hat m_Y - \\hat m_{XY}
-    - 1) / (2n)`. Corrected estimates of non-negative measures can be slightly negative.
+    - 1) / (2n)`. ``"jackknife"`` is :math:`n \\hat I - (n - 1)\\, \\overline{\\hat I_{-t}}` over the ``n``
+    leave-one-out samples (exactly the jackknife of the measure); ``"chao_shen"`` the coverage-adjusted
+    estimator; ``"nsb"`` the Nemenman–Shafee–Bialek posterior mean, whose alphabet size for ``H(X_S)``
+    is the product of the axis lengths of the variables in ``S`` (the largest code + 1, see
+    :func:`empirical_pmf`). Corrected estimates of non-negative measures can be slightly negative.
+    ``docs/estimators.md`` tabulates their bias against ``n`` on known cases.
 
     Parameters
     ----------
     measure : callable or str
         One of :data:`ESTIMABLE_MEASURES` (e.g. ``total_correlation`` or ``"total_correlation"``).
-    samples : array_like of int or sequence of array_like of int
-        See :func:`empirical_pmf`; variable ``j`` becomes axis ``j``.
+    samples : array_like of int, sequence of array_like of int, or dict of str to array_like of int
+        See :func:`empirical_pmf`; variable ``j`` becomes axis ``j``. With a dict the axes may also be
+        given by name (``plugin_estimate("mutual_information", s, "x0", "x1", given="x2")``).
     *args, **kwargs
         Passed to the measure (axes, ``groups``, ``given``).
-    correction : {None, "miller_madow"}
+    correction : {None, "miller_madow", "jackknife", "chao_shen", "nsb"}
         Bias correction applied to each entropy term.
     base : float
         Logarithm base: 2 gives bits.
     sparse, max_dense_cells
-        Representation of the empirical pmf, see :func:`empirical_pmf`.
+        Representation of the empirical pmf, see :func:`empirical_pmf` (plug-in and Miller–Madow only;
+        the other corrections work on the counts of the observed cells).
 
     Returns
     -------
     float
         The estimate in bits (units of ``log base``).
+
+    Raises
+    ------
+    TypeError
+        If the samples are not integer codes (floats: use a continuous estimator).
+    ValueError
+        For NaN samples, variables of different lengths, an unknown measure, variable or correction.
 
     Examples
     --------
@@ -254,42 +253,88 @@ def plugin_estimate(
     (1.0, 0.0)
     >>> round(plugin_estimate("entropy", rows, 0, correction="miller_madow"), 6)  # 1 + 1/(200 ln 2)
     1.007213
+    >>> named = {"x": rows[:, 0], "y": rows[:, 1], "z": rows[:, 2]}
+    >>> plugin_estimate("mutual_information", named, "x", "y", given="z", correction="jackknife")
+    1.0
     """
     f = _resolve_measure(measure)
-    miller_madow = _miller_madow(correction)
-    codes, sizes = _encode(samples)
-    pmf = _empirical(codes, sizes, sparse, max_dense_cells)
-    table = EntropyTable(pmf, n_samples=codes.shape[0] if miller_madow else None)
-    return measures._measure_on_table(f, table, *args, base=base, **kwargs)
+    correction = check_correction(correction)
+    codes, sizes, names = _encode(samples)
+    args, kwargs = resolve_names(args, kwargs, names)
+    table = _discrete_table(codes, sizes, correction, sparse, max_dense_cells)
+    return _as_float(measures._measure_on_table(f, table, *args, base=base, **kwargs))
 
 
 def _rng(seed) -> np.random.Generator:
+    # the one seed rule of infotheory and generators: a Generator, or an int in [0, 2**63)
     return as_rng(seed, name="seed")
 
 
+#: the interval methods of :func:`bootstrap_ci`
+INTERVAL_METHODS = ("basic", "percentile", "bca")
+#: the estimators :func:`bootstrap_ci` can resample
+BOOTSTRAP_ESTIMATORS = ("plugin", "gaussian", "copula")
+
+
 def bootstrap_ci(
-    measure, samples, *args, level=0.95, n_boot=1000, seed=0, correction=None, base=2, **kwargs
+    measure,
+    samples,
+    *args,
+    level=0.95,
+    n_boot=1000,
+    seed=0,
+    method="basic",
+    estimator="plugin",
+    correction=None,
+    base=2,
+    **kwargs,
 ) -> tuple[float, float, float]:
-    """Plug-in estimate with a percentile bootstrap confidence interval, resampling rows jointly.
+    """Estimate of an information measure with a bootstrap confidence interval, resampling rows jointly.
 
     Each replicate draws ``n`` rows with replacement from the ``n`` sample rows (all variables of a
-    row together) and re-estimates the measure; the interval is the ``(1 - level)/2`` and
-    ``(1 + level)/2`` quantiles of the replicate estimates (percentile bootstrap, linear
-    interpolation). Resampling rows only changes how often each observed joint cell occurs, so the
-    replicates are drawn directly as multinomial counts over the observed cells, which has exactly
-    the distribution of row resampling, and all replicates are evaluated together.
+    row together) and re-estimates the measure, giving :math:`\\hat I^*_1, \\dots, \\hat I^*_B`; with
+    :math:`q_a` their ``a``-quantile (linear interpolation), :math:`\\alpha = (1 - \\ell)/2` and
+    :math:`\\hat I` the estimate on the full sample, the interval is
 
     .. math::
 
-        \\text{CI} = \\big[\\, q_{(1-\\ell)/2}(\\hat I^{*}_1, \\dots, \\hat I^{*}_B),\\;
-            q_{(1+\\ell)/2}(\\hat I^{*}_1, \\dots, \\hat I^{*}_B) \\,\\big]
+        \\text{basic:}\\ \\big[2\\hat I - q_{1-\\alpha},\\; 2\\hat I - q_{\\alpha}\\big], \\qquad
+        \\text{percentile:}\\ \\big[q_{\\alpha},\\; q_{1-\\alpha}\\big], \\qquad
+        \\text{bca:}\\ \\big[q_{a(\\alpha)},\\; q_{a(1-\\alpha)}\\big],\\quad
+        a(u) = \\Phi\\Big(z_0 + \\frac{z_0 + \\Phi^{-1}(u)}{1 - \\hat a\\,(z_0 + \\Phi^{-1}(u))}\\Big)
+
+    with :math:`z_0 = \\Phi^{-1}(\\#\\{\\hat I^* < \\hat I\\} / B)` (ties count half) and the
+    acceleration :math:`\\hat a = \\sum_t d_t^3 / (6 (\\sum_t d_t^2)^{3/2})`,
+    :math:`d_t = \\bar I_{(\\cdot)} - \\hat I_{(t)}` over the ``n`` leave-one-out estimates (Efron 1987).
+
+    **Why "basic" is the default.** Plug-in information estimates are biased: :math:`E \\hat I - I
+    \\approx b`, with :math:`b` of order (number of cells) / n, upward for MI and TC. A replicate is the
+    same estimator applied to a sample from :math:`\\hat p`, so the replicates sit about :math:`b` above
+    :math:`\\hat I`, i.e. about :math:`2b` above the truth: the percentile interval adds the bias a second
+    time and misses the truth whenever :math:`b` is comparable to the interval's width. The basic
+    (reverse-percentile) interval reflects the replicates about :math:`\\hat I`, which subtracts the
+    bootstrap estimate of the bias once. BCa corrects the median bias through :math:`z_0`, but its
+    endpoints are still replicate quantiles: when the bias exceeds the replicates' spread, all of them lie
+    above :math:`\\hat I` and BCa cannot reach the truth either. Measured at level 0.95 over 400 seeded
+    repetitions (TC of three 6-symbol variables at n = 2000, bias 0.073 bit = 5 sd, wider than the
+    interval): coverage basic 0.98, percentile 0.00, BCa 0.00; with ``correction="jackknife"`` (bias
+    -0.004 bit) 0.98 / 0.97 / 0.98; on a case with negligible bias (MI of a binary symmetric channel,
+    n = 500) all three 0.93-0.95 (``tests/infotheory/test_estimators.py``, ``docs/estimators.md``).
+
+    **Corrected estimators.** The replicates sample from :math:`\\hat p`, whose true value is the plug-in
+    estimate :math:`\\hat I_{\\text{plug-in}}`, so a corrected replicate minus *that* mimics the corrected
+    estimate minus the truth. The replicates are therefore re-centred by :math:`\\hat I - \\hat
+    I_{\\text{plug-in}}` before any of the three rules is applied (no shift without a correction; for
+    ``"gaussian"`` and ``"copula"`` the reference is the uncorrected log-det value of the rows).
 
     Parameters
     ----------
     measure : callable or str
         One of :data:`ESTIMABLE_MEASURES`.
-    samples : array_like of int or sequence of array_like of int
-        See :func:`empirical_pmf`.
+    samples : array, sequence of arrays or dict of str to array
+        Integer codes for ``estimator="plugin"`` (see :func:`empirical_pmf`), real numbers for
+        ``"gaussian"`` / ``"copula"`` (see :func:`infotheory.gaussian.gaussian_estimate`). With a dict
+        the axes may be given by name.
     *args, **kwargs
         Passed to the measure (axes, ``groups``, ``given``).
     level : float
@@ -298,16 +343,37 @@ def bootstrap_ci(
         Number of bootstrap replicates B.
     seed : int or numpy.random.Generator
         Randomness of the replicates; the same seed gives the same interval.
-    correction : {None, "miller_madow"}
-        Bias correction, applied to the estimate and to every replicate.
+    method : {"basic", "percentile", "bca"}
+        How the interval is read off the replicates (see above).
+    estimator : {"plugin", "gaussian", "copula"}
+        The estimate being resampled: the discrete plug-in estimate (with ``correction``),
+        :func:`infotheory.gaussian.gaussian_estimate` or :func:`infotheory.gaussian.copula_estimate`
+        (both bias-corrected).
+        The kNN estimator is not offered: resampled rows are exact duplicates, whose zero neighbour
+        distances break it.
+    correction : {None, "miller_madow", "jackknife", "chao_shen", "nsb"}
+        Bias correction of the plug-in estimator, applied to the estimate and to every replicate.
     base : float
         Logarithm base: 2 gives bits.
 
     Returns
     -------
     tuple of float
-        ``(estimate, low, high)`` in bits (units of ``log base``); ``estimate`` is
-        :func:`plugin_estimate` on the full sample.
+        ``(estimate, low, high)`` in bits (units of ``log base``); ``estimate`` is the estimator on the
+        full sample (:func:`plugin_estimate` for ``"plugin"``).
+
+    Raises
+    ------
+    ValueError
+        For a level outside (0, 1), ``n_boot < 1``, an unknown method, estimator or correction, and the
+        sample errors of the estimator.
+
+    Notes
+    -----
+    Discrete replicates are drawn directly as multinomial counts over the observed joint cells, which has
+    exactly the distribution of row resampling, and evaluated together; their leave-one-out estimates
+    (BCa) are one per observed cell, weighted by its count. Gaussian and copula replicates are count
+    weights on the rows (the copula re-ranks every replicate, ties at their mid-rank).
 
     Examples
     --------
@@ -317,26 +383,97 @@ def bootstrap_ci(
     (1.0, True, True)
     """
     f = _resolve_measure(measure)
-    miller_madow = _miller_madow(correction)
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive int, got {n_boot!r}")
+    if isinstance(level, bool | np.bool_) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+    n_boot = check_positive_int("n_boot", n_boot)
+    if method not in INTERVAL_METHODS:
+        raise ValueError(f"method must be one of {list(INTERVAL_METHODS)}, got {method!r}")
+    if estimator not in BOOTSTRAP_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {list(BOOTSTRAP_ESTIMATORS)}, got {estimator!r}")
+    correction = check_correction(correction)
     rng = _rng(seed)
-    codes, sizes = _encode(samples)
+    if estimator == "plugin":
+        estimate, replicates, jackknife = _discrete_replicates(
+            f, samples, args, kwargs, correction, n_boot, rng, base, leave_one_out=method == "bca"
+        )
+    else:
+        if correction is not None:
+            raise ValueError(
+                f"correction={correction!r} applies to estimator='plugin' only, not {estimator!r}"
+            )
+        estimate, replicates, jackknife = gaussian_replicates(
+            f,
+            samples,
+            args,
+            kwargs,
+            copula=estimator == "copula",
+            n_boot=n_boot,
+            rng=rng,
+            base=base,
+            leave_one_out=method == "bca",
+        )
+    low, high = _interval(estimate, replicates, float(level), method, jackknife)
+    return float(estimate), float(low), float(high)
+
+
+def _discrete_replicates(f, samples, args, kwargs, correction, n_boot, rng, base, *, leave_one_out: bool):
+    """Estimate, its B re-centred bootstrap replicates and (``leave_one_out``) its per-cell jackknife."""
+    codes, sizes, names = _encode(samples)
+    args, kwargs = resolve_names(args, kwargs, names)
     n = codes.shape[0]
     counts, outcomes = group_sum(codes, sizes, np.ones(n), return_outcomes=True)  # observed cells
-    pmf = _empirical(codes, sizes, None, MAX_DENSE_CELLS)
-    estimate = measures._measure_on_table(
-        f, EntropyTable(pmf, n_samples=n if miller_madow else None), *args, base=base, **kwargs
-    )
+    table = _discrete_table(codes, sizes, correction, None, MAX_DENSE_CELLS)
+    estimate = _as_float(measures._measure_on_table(f, table, *args, base=base, **kwargs))
+    # The replicates sample from p_hat, whose true value is the *plug-in* estimate: a corrected
+    # replicate minus it mimics the corrected estimate minus the truth, so the replicates are re-centred
+    # by (estimate - plug-in) before an interval is read off (no shift without a correction).
+    if correction is None:
+        resampled_truth = estimate
+    else:
+        table = _discrete_table(codes, sizes, None, None, MAX_DENSE_CELLS)
+        resampled_truth = _as_float(measures._measure_on_table(f, table, *args, base=base, **kwargs))
+    m = outcomes.shape[0]
     p_hat = counts / n
-    block = max(1, _BOOT_BLOCK_CELLS // outcomes.shape[0])
+    block = max(1, _BOOT_BLOCK_CELLS // m)
     replicates = []
     for start in range(0, n_boot, block):
         boot_counts = rng.multinomial(n, p_hat, size=min(block, n_boot - start)).astype(np.float64)
-        table = BatchEntropyTable(outcomes, sizes, boot_counts, n, miller_madow=miller_madow)
+        table = _count_table(outcomes, sizes, boot_counts, n, correction)
         values = measures._measure_on_table(f, table, *args, base=base, **kwargs)
         replicates.append(np.broadcast_to(values, (boot_counts.shape[0],)))
-    low, high = np.quantile(np.concatenate(replicates), [(1 - level) / 2, (1 + level) / 2])
-    return float(estimate), float(low), float(high)
+    jackknife = None
+    if leave_one_out:
+        if n < 2:
+            raise ValueError(f"method='bca' needs at least 2 samples for its jackknife, got {n}")
+        loo_values = []
+        for start in range(0, m, block):  # row j: the sample without one observation of cell j
+            cells = np.arange(start, min(m, start + block))
+            loo = np.repeat(counts[None, :], cells.size, axis=0)
+            loo[np.arange(cells.size), cells] -= 1.0
+            table = _count_table(outcomes, sizes, loo, n - 1, correction)
+            values = measures._measure_on_table(f, table, *args, base=base, **kwargs)
+            loo_values.append(np.broadcast_to(values, (cells.size,)))
+        jackknife = (np.concatenate(loo_values), counts)  # one value per cell, weighted by its count
+    return estimate, np.concatenate(replicates) + (estimate - resampled_truth), jackknife
+
+
+def _interval(estimate: float, replicates: np.ndarray, level: float, method: str, jackknife=None):
+    """``(low, high)`` of a bootstrap interval (see :func:`bootstrap_ci` for the three methods)."""
+    alpha = (1.0 - level) / 2.0
+    if method == "percentile":
+        low, high = np.quantile(replicates, [alpha, 1.0 - alpha])
+        return low, high
+    if method == "basic":
+        q_low, q_high = np.quantile(replicates, [alpha, 1.0 - alpha])
+        return 2.0 * estimate - q_high, 2.0 * estimate - q_low
+    B = replicates.size
+    below = (np.count_nonzero(replicates < estimate) + 0.5 * np.count_nonzero(replicates == estimate)) / B
+    z0 = ndtri(np.clip(below, 0.5 / B, 1.0 - 0.5 / B))  # median bias; finite even if all replicates differ
+    values, weights = jackknife
+    d = np.average(values, weights=weights) - values
+    spread = float(np.sum(weights * d**2))
+    a = float(np.sum(weights * d**3)) / (6.0 * spread**1.5) if spread > 0 else 0.0  # acceleration
+    z = ndtri(np.array([alpha, 1.0 - alpha]))
+    adjusted = ndtr(z0 + (z0 + z) / (1.0 - a * (z0 + z)))
+    low, high = np.quantile(replicates, adjusted)
+    return low, high
