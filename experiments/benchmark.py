@@ -6,11 +6,12 @@ on the exact joint at d = 5 and d = 8 against dit, the same two measures on the 
 (2^30 dense cells, about 2^21 non-zero) given as a sparse pmf, and plug-in TC + I(a; b | c)
 from 1e5 samples at d = 5 against infomeasure's discrete estimator. The exact joints are given to
 both libraries as their non-zero outcomes (a SparsePMF here, a dit.Distribution there); the d = 5
-dense-array timings are printed for information. Each time is the best of
-``--repeat`` runs; ratios are reference time / our time. dit and infomeasure come with the
-optional ``bench`` extra; their rows are skipped with a message when missing.
+joint is also timed as a dense array (2^15 cells, validated on every call like any user array; goal
+>= 40x dit). Each time is the best of ``--repeat`` runs, ours and the reference's taken in turns so
+that a busy spell of a shared machine slows both; ratios are reference time / our time. dit and
+infomeasure come with the optional ``bench`` extra; their rows are skipped with a message when missing.
 
-Usage: ``symile-lab benchmark [--quick] [--repeat K] [--out DIR]``
+Usage: ``symile-lab benchmark [--quick] [--repeat K] [--clock {wall,cpu}] [--out DIR]``
 (``--quick`` skips the d = 8 dit case, which takes seconds).
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import time
 import timeit
 
 import numpy as np
@@ -28,6 +30,7 @@ from experiments._options import positive_int, probability, seed
 __all__ = ["xor_style_joint", "xor_style_samples", "add_arguments", "run", "main"]
 
 GOAL_DIT = 25.0
+GOAL_DENSE_DIT = 40.0
 GOAL_INFOMEASURE = 15.0
 GOAL_SPARSE_10_BIT_S = 2.0
 
@@ -64,13 +67,33 @@ def xor_style_samples(d: int, p: float, n: int, seed) -> np.ndarray:
     return np.stack([a, b, c], axis=1)
 
 
-def _best_of(fn, repeat: int) -> float:
-    """Seconds per call: best of ``repeat`` runs, each of enough calls to last about 20 ms."""
-    t0 = timeit.default_timer()
+#: the clocks of ``--clock``: wall time, or the CPU time of this process (steadier on a shared machine;
+#: the same as wall time on an idle one for this single-threaded code)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def _calls_per_run(fn, clock) -> int:
+    t0 = clock()
     fn()
-    once = timeit.default_timer() - t0
-    number = max(1, int(0.02 / max(once, 1e-7)))
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+    once = clock() - t0
+    return max(1, int(0.02 / max(once, 1e-7)))
+
+
+def _best_of(fn, repeat: int, clock=time.perf_counter) -> float:
+    """Seconds per call: best of ``repeat`` runs, each of enough calls to last about 20 ms."""
+    number = _calls_per_run(fn, clock)
+    return min(timeit.Timer(fn, timer=clock).repeat(number=number, repeat=repeat)) / number
+
+
+def _best_of_pair(ours, theirs, repeat: int, clock=time.perf_counter) -> tuple[float, float]:
+    """Seconds per call of both, best of ``repeat`` runs taken in turns, so that a busy spell of a shared
+    machine slows both sides alike instead of one of them."""
+    n_ours, n_theirs = _calls_per_run(ours, clock), _calls_per_run(theirs, clock)
+    ours_s = theirs_s = float("inf")
+    for _ in range(repeat):
+        ours_s = min(ours_s, timeit.Timer(ours, timer=clock).timeit(number=n_ours) / n_ours)
+        theirs_s = min(theirs_s, timeit.Timer(theirs, timer=clock).timeit(number=n_theirs) / n_theirs)
+    return ours_s, theirs_s
 
 
 def _have(module: str) -> bool:
@@ -98,7 +121,7 @@ def _row(case, ours_s, ref_s, goal, reference, value_ours=None, value_ref=None):
     }
 
 
-def _exact_rows(d: int, p: float, repeat: int, with_dit: bool) -> list[dict]:
+def _exact_rows(d: int, p: float, repeat: int, with_dit: bool, clock) -> list[dict]:
     joint = xor_style_joint(d, p)
     measures = {
         "TC": lambda j: it.total_correlation(j),
@@ -107,55 +130,62 @@ def _exact_rows(d: int, p: float, repeat: int, with_dit: bool) -> list[dict]:
     dit_dist = _to_dit(joint) if with_dit else None
     rows = []
     for name, ours in measures.items():
-        ours_s = _best_of(lambda ours=ours: ours(joint), repeat)
         ref_s = value_ref = None
-        if dit_dist is not None:
-            import dit
-
-            theirs = {
-                "TC": lambda dd: dit.multivariate.total_correlation(dd),
-                "I(a;b|c)": lambda dd: dit.multivariate.total_correlation(dd, [[0], [1]], [2]),
-            }[name]
-            ref_s = _best_of(lambda theirs=theirs: theirs(dit_dist), repeat if d < 8 else 1)
+        if dit_dist is None:
+            ours_s = _best_of(lambda ours=ours: ours(joint), repeat, clock)
+        else:
+            theirs = {"TC": _dit_tc, "I(a;b|c)": lambda dd: _dit_tc(dd, 2)}[name]
+            ours_s, ref_s = _best_of_pair(
+                lambda ours=ours: ours(joint),
+                lambda theirs=theirs: theirs(dit_dist),
+                repeat if d < 8 else 1,
+                clock,
+            )
             value_ref = float(theirs(dit_dist))
         rows.append(_row(f"{name}, exact, d={d}", ours_s, ref_s, GOAL_DIT, "dit", ours(joint), value_ref))
     return rows
 
 
-def _dense_rows(d: int, p: float, repeat: int, with_dit: bool) -> list[dict]:
-    """Same measures on the dense array (2^(3d) cells): informational, no goal (the sparse rows carry it)."""
+def _dense_rows(d: int, p: float, repeat: int, with_dit: bool, clock) -> list[dict]:
+    """Same measures on the dense array (2^(3d) cells, validated on every call like any user array)."""
     joint = xor_style_joint(d, p)
     dense = joint.to_dense()
     dit_dist = _to_dit(joint) if with_dit else None
     rows = []
-    for name, ours, theirs_name in (
-        ("TC", lambda q: it.total_correlation(q), "TC"),
-        ("I(a;b|c)", lambda q: it.conditional_mutual_information(q, 0, 1, 2), "CMI"),
+    for name, ours, theirs in (
+        ("TC", lambda q: it.total_correlation(q), _dit_tc),
+        ("I(a;b|c)", lambda q: it.conditional_mutual_information(q, 0, 1, 2), lambda dd: _dit_tc(dd, 2)),
     ):
-        ours_s = _best_of(lambda ours=ours: ours(dense), repeat)
-        ref_s = None
-        if dit_dist is not None:
-            import dit
-
-            if theirs_name == "TC":
-                ref_s = _best_of(lambda: dit.multivariate.total_correlation(dit_dist), repeat)
-            else:
-                ref_s = _best_of(
-                    lambda: dit.multivariate.total_correlation(dit_dist, [[0], [1]], [2]), repeat
-                )
-        row = _row(f"{name}, exact dense array, d={d}", ours_s, ref_s, None, "dit", ours(dense))
-        rows.append(row)
+        ref_s = value_ref = None
+        if dit_dist is None:
+            ours_s = _best_of(lambda ours=ours: ours(dense), repeat, clock)
+        else:
+            ours_s, ref_s = _best_of_pair(
+                lambda ours=ours: ours(dense), lambda theirs=theirs: theirs(dit_dist), repeat, clock
+            )
+            value_ref = float(theirs(dit_dist))
+        case = f"{name}, exact dense array, d={d}"
+        rows.append(_row(case, ours_s, ref_s, GOAL_DENSE_DIT, "dit", ours(dense), value_ref))
     return rows
 
 
-def _sparse_10_bit_row(p: float, repeat: int) -> dict:
-    build_s = _best_of(lambda: xor_style_joint(10, p), min(repeat, 2))
+def _dit_tc(dist, given=None):
+    """dit's total correlation of all variables, or I(0; 1 | ``given``) as a conditional TC."""
+    import dit
+
+    if given is None:
+        return dit.multivariate.total_correlation(dist)
+    return dit.multivariate.total_correlation(dist, [[0], [1]], [given])
+
+
+def _sparse_10_bit_row(p: float, repeat: int, clock) -> dict:
+    build_s = _best_of(lambda: xor_style_joint(10, p), min(repeat, 2), clock)
     joint = xor_style_joint(10, p)
 
     def both():
         return it.total_correlation(joint), it.conditional_mutual_information(joint, 0, 1, 2)
 
-    measure_s = _best_of(both, min(repeat, 3))
+    measure_s = _best_of(both, min(repeat, 3), clock)
     tc, cmi = both()
     row = _row("TC + I(a;b|c), sparse d=10", measure_s, None, None, "-", tc)
     row.update(build_s=build_s, nnz=joint.nnz, cmi=cmi, goal_s=GOAL_SPARSE_10_BIT_S)
@@ -163,7 +193,7 @@ def _sparse_10_bit_row(p: float, repeat: int) -> dict:
     return row
 
 
-def _plugin_row(p: float, n: int, repeat: int, seed, with_infomeasure: bool) -> dict:
+def _plugin_row(p: float, n: int, repeat: int, seed, with_infomeasure: bool, clock) -> dict:
     samples = xor_style_samples(5, p, n, seed)
 
     def ours():
@@ -172,7 +202,7 @@ def _plugin_row(p: float, n: int, repeat: int, seed, with_infomeasure: bool) -> 
             it.plugin_estimate(it.conditional_mutual_information, samples, 0, 1, 2),
         )
 
-    ours_s = _best_of(ours, repeat)
+    ours_s = _best_of(ours, repeat, clock)
     ref_s = value_ref = None
     if with_infomeasure:
         import infomeasure as im
@@ -185,7 +215,7 @@ def _plugin_row(p: float, n: int, repeat: int, seed, with_infomeasure: bool) -> 
                 im.conditional_mutual_information(a, b, cond=c, approach="discrete", base=2),
             )
 
-        ref_s = _best_of(theirs, repeat)
+        ref_s = _best_of(theirs, repeat, clock)
         value_ref = float(theirs()[0])
     return _row(
         f"plug-in TC + I(a;b|c), n={n}, d=5",
@@ -228,6 +258,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--n-samples", type=positive_int, default=100_000, help="samples for the plug-in case"
     )
     parser.add_argument("--seed", type=seed, default=0, help="seed of the samples (default 0)")
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall time (default) or this process's CPU time, steadier on a shared machine",
+    )
     parser.add_argument("--out", default=None, help="also write benchmark.csv into this folder")
 
 
@@ -238,13 +274,15 @@ def run(args: argparse.Namespace) -> list[dict]:
         print("dit is not installed (pip install '.[bench]'): reference times against dit skipped")
     if not with_im:
         print("infomeasure is not installed (pip install '.[bench]'): plug-in reference skipped")
-    rows = _exact_rows(5, args.p, args.repeat, with_dit)
-    rows += _exact_rows(8, args.p, args.repeat, with_dit and not args.quick)
-    rows += _dense_rows(5, args.p, args.repeat, with_dit)
+    clock = CLOCKS[args.clock]
+    print(f"times: best of {args.repeat} runs, {args.clock} clock")
+    rows = _exact_rows(5, args.p, args.repeat, with_dit, clock)
+    rows += _exact_rows(8, args.p, args.repeat, with_dit and not args.quick, clock)
+    rows += _dense_rows(5, args.p, args.repeat, with_dit, clock)
     if args.quick and with_dit:
         print("--quick: the d=8 dit reference is skipped")
-    rows.append(_sparse_10_bit_row(args.p, args.repeat))
-    rows.append(_plugin_row(args.p, args.n_samples, args.repeat, args.seed, with_im))
+    rows.append(_sparse_10_bit_row(args.p, args.repeat, clock))
+    rows.append(_plugin_row(args.p, args.n_samples, args.repeat, args.seed, with_im, clock))
     print(_format(rows))
     sparse = rows[-2]
     print(

@@ -5,6 +5,12 @@ A :class:`EntropyTable` computes each ``H(X_S)`` (in nats) at most once; the tab
 afresh by every public call, so nothing is cached between calls. Public measures never accept a
 table as ``p``; the estimators evaluate measures on their own tables (Miller–Madow corrected, or a
 :class:`BatchEntropyTable` of bootstrap replicates) through ``infotheory.measures._measure_on_table``.
+
+A dense joint that is mostly empty (a structured joint such as a 5-bit XOR-style one: 2048 positive
+cells of 2^15) is read once for its positive cells; every marginal is then a bincount over those cells
+(O(positive cells)), like the sparse path, instead of a pass over the whole array. A mostly positive
+joint is marginalised by summing out axes of the smallest marginal already computed. Both are the same
+table, so no measure has a second code path.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key, sum_by_key
 
 __all__ = ["EntropyTable", "BatchEntropyTable", "entropy_nats", "as_table"]
 
+#: entropies of at most this many cells use np.dot (BLAS stays single-threaded below about 10^4 terms)
+_DOT_MAX = 2**13
+
 
 def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
     """Shannon entropy ``-sum p log p`` in nats of an array of probabilities, with 0 log 0 = 0.
@@ -28,7 +37,9 @@ def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
     # probabilities (1e-300, even subnormals) have a finite log and are kept. Selecting the positive cells
     # first also skips the log of the many empty cells of a sparse-ish dense marginal.
     positive = probs.ravel() if all_positive else probs[probs > 0]
-    # einsum, not np.dot: a BLAS dot call can cost milliseconds of thread start-up on small arrays
+    if positive.shape[0] <= _DOT_MAX:
+        return -float(np.dot(positive, np.log(positive)))
+    # einsum, not np.dot: a multi-threaded BLAS dot can cost milliseconds of thread start-up
     return -float(np.einsum("i,i->", positive, np.log(positive)))
 
 
@@ -52,33 +63,91 @@ class EntropyTable:
         self._entropies: dict[tuple[int, ...], float] = {(): 0.0}
         # dense only: marginals computed so far, keyed by their sorted axes; the full pmf is one of them
         self._marginals: dict[tuple[int, ...], np.ndarray] = {}
+        # dense only: the joint's positive cells (see ``_dense_cells``), found on the first marginal
+        self._positive: tuple[np.ndarray | None, np.ndarray] | None = None
         if isinstance(pmf, np.ndarray):
             self._marginals[tuple(range(self.n_vars))] = pmf
 
     def __call__(self, axes) -> float:
         """``H(X_axes)`` in nats (Miller–Madow corrected when the table was built with ``n_samples``)."""
         key = tuple(sorted(set(axes)))
-        if key not in self._entropies:
-            dense = isinstance(self.pmf, np.ndarray)
-            probs = self._dense_marginal(key) if dense else self._sparse_marginal(key)
-            h = entropy_nats(probs, all_positive=not dense)  # sparse marginals hold only positive sums
+        h = self._entropies.get(key)
+        if h is None:
+            if isinstance(self.pmf, np.ndarray):
+                probs, all_positive = self._dense_marginal(key)
+            else:
+                probs, all_positive = self._sparse_marginal(key), True  # sparse marginals: positive sums
+            h = entropy_nats(probs, all_positive=all_positive)
             if self.n_samples is not None:
                 m_cells = int(np.count_nonzero(probs))
                 h += (m_cells - 1) / (2.0 * self.n_samples)  # Miller–Madow, per entropy term
             self._entropies[key] = h
-        return self._entropies[key]
+        return h
 
-    def _dense_marginal(self, key: tuple[int, ...]) -> np.ndarray:
-        if key in self._marginals:
-            return self._marginals[key]
-        # Sum out the other axes from the smallest marginal computed so far that contains ``key``:
-        # e.g. H(X_0) after H(X_0, X_1) sums a (|X_0|, |X_1|) array, not the whole joint.
-        supersets = [k for k in self._marginals if set(key) <= set(k)]
-        source = min(supersets, key=lambda k: self._marginals[k].size)
-        drop = tuple(i for i, a in enumerate(source) if a not in key)
-        marginal = self._marginals[source].sum(axis=drop)
+    def _dense_cells(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(flat C-order index, probability) of the dense joint's positive cells, found once per table.
+
+        The index is kept only for a mostly empty joint (at most half its cells positive), whose
+        marginals are then bincounts over those cells; otherwise it is None.
+        """
+        if self._positive is None:
+            flat = self.pmf.reshape(-1)
+            positive = flat > 0
+            if np.count_nonzero(positive) <= flat.shape[0] // 2:
+                cells = positive.nonzero()[0]
+                self._positive = (cells, flat.take(cells))  # index + take beats a boolean mask here
+            else:
+                self._positive = (None, flat[positive])
+        return self._positive
+
+    def _dense_marginal(self, key: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+        """The marginal ``p(x_key)`` of a dense pmf and whether all of its entries are known positive."""
+        cells, probs = self._dense_cells()
+        if len(key) == self.n_vars:
+            return probs, True  # the joint's positive cells, in C order as ``p[p > 0]`` has them
+        marginal = self._marginals.get(key)
+        if marginal is not None:
+            return marginal, False
+        # Two ways to a marginal, whichever reads fewer numbers: sum out the other axes of the smallest
+        # marginal computed so far that contains ``key`` (e.g. H(X_0) after H(X_0, X_1) sums a
+        # (|X_0|, |X_1|) array, not the whole joint), or bincount the positive cells by marginal cell.
+        wanted = set(key)
+        sources = [k for k in self._marginals if wanted.issubset(k)]  # the full joint is always one
+        source = min(sources, key=lambda k: self._marginals[k].size)
+        array = self._marginals[source]
+        if cells is not None and cells.shape[0] < array.size:
+            shape = [self.pmf.shape[a] for a in key]
+            marginal = np.bincount(self._cell_code(key), weights=probs, minlength=math.prod(shape))
+            marginal = marginal.reshape(shape)
+        else:
+            marginal = array.sum(axis=tuple(i for i, a in enumerate(source) if a not in wanted))
         self._marginals[key] = marginal
-        return marginal
+        return marginal, False
+
+    def _cell_code(self, key: tuple[int, ...]) -> np.ndarray:
+        """Mixed-radix index of each positive cell's marginal cell over ``key`` (sorted axes).
+
+        Computed from the flat C-order index run by run: a run of consecutive axes first..last is
+        ``(index // stride) % size`` (a shift and a mask when both are powers of two, as for binary
+        codes), so e.g. the last two axes cost one operation.
+        """
+        cells, shape = self._positive[0], self.pmf.shape
+        code, start = None, 0
+        while start < len(key):
+            stop = start
+            while stop + 1 < len(key) and key[stop + 1] == key[stop] + 1:
+                stop += 1
+            first, last = key[start], key[stop]  # the run of axes first..last
+            stride, size = math.prod(shape[last + 1 :]), math.prod(shape[first : last + 1])
+            if stride & (stride - 1) == 0 and size & (size - 1) == 0:  # powers of two: shift and mask
+                part = cells >> (stride.bit_length() - 1) if stride > 1 else cells
+                part = part & (size - 1) if first > 0 else part
+            else:
+                part = cells // stride if stride > 1 else cells
+                part = part % size if first > 0 else part
+            code = part if code is None else code * size + part
+            start = stop + 1
+        return code
 
     def _sparse_marginal(self, key: tuple[int, ...]) -> np.ndarray:
         pmf = self.pmf
