@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.m3",
         "Symile vs CLIP on symbolic Symile-M3 data with w languages (analog of Fig. 4b)",
     ),
+    "m3-real": (
+        "experiments.m3_real",
+        "Symile vs CLIP on Symile-M3 in miniature: digits, espeak-ng speech, multilingual text (Fig. 4b/c)",
+    ),
     "train": ("experiments.train_cmd", "train Symile or CLIP on your own data (.npz or a folder of .npy)"),
     "evaluate": ("experiments.evaluate_cmd", "retrieval metrics of a trained checkpoint on held-out data"),
     "estimators": (

@@ -13,6 +13,7 @@ that validates its parameters, ``names`` (its variables, in natural order), ``sa
 from generators.disease import DiseaseTemperature
 from generators.gaussian import GaussianTC
 from generators.m3 import SyntheticM3
+from generators.m3_media import MediaM3
 from generators.parity import Parity
 from generators.sampler import FiniteSampler, Sampler
 from generators.xor import (
@@ -31,6 +32,7 @@ __all__ = [
     "GaussianTC",
     "Parity",
     "SyntheticM3",
+    "MediaM3",
     "decode_bits",
     "encode_bits",
     "xor_bayes_accuracy",

@@ -15,6 +15,8 @@ Losses are in nats; bounds are in bits by default (``base=``). One module per jo
 * :mod:`symile_min.bounds`: caps, ``log K - loss`` bounds, held-out and exact-critic estimates;
 * :mod:`symile_min.evaluate`: zero-shot scores and accuracy, retrieval ranks and metrics;
 * :mod:`symile_min.data`: the one data layer (lists, dicts, Datasets, DataLoaders of modalities);
+* :mod:`symile_min.encoders`: small encoders for real modalities (images, UTF-8 text, log-mel audio) and
+  the missing-input wrapper;
 * :mod:`symile_min.model`, :mod:`symile_min.train`: encoders (built-in or yours) and the training loop;
 * :mod:`symile_min.checkpoint`: the checkpoint file format (``torch.load(weights_only=True)``);
 * :mod:`symile_min.distributed`: DDP feature gathering.
@@ -26,6 +28,7 @@ from .bounds import (
     bound_from_loss,
     exact_critic_bound,
 )
+from .encoders import ByteNgramEncoder, ImageCNN, LogMelEncoder, WithIndicator
 from .evaluate import retrieval_metrics, retrieval_ranks, zero_shot_accuracy, zero_shot_scores
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import clip_loss, mip, symile_loss
@@ -53,6 +56,10 @@ __all__ = [
     "retrieval_ranks",
     "retrieval_metrics",
     "SymileModel",
+    "ImageCNN",
+    "ByteNgramEncoder",
+    "LogMelEncoder",
+    "WithIndicator",
     "with_missingness",
     "TrainConfig",
     "TrainResult",
