@@ -21,6 +21,7 @@ __all__ = [
     "add_seeds_argument",
     "cache_dir",
     "check_out",
+    "log_base",
     "non_negative_int",
     "positive_float",
     "positive_int",
@@ -83,6 +84,25 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a probability in [0, 1], got {text!r}")
     return value
+
+
+def log_base(text: str) -> float:
+    """argparse type: a logarithm base, ``'e'`` or a finite number > 1 (2: bits, e: nats, 10).
+
+    The library's one rule (:func:`infotheory._validation.check_base`): base 1 divides by zero and a base
+    in (0, 1) flips the sign of every information quantity, so both are a one-line usage error here
+    rather than a traceback from the library later.
+    """
+    from infotheory._validation import check_base
+
+    try:
+        value = math.e if text.strip().lower() == "e" else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"base must be 'e' or a finite number > 1, got {text!r}") from None
+    try:
+        return check_base(value)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def check_out(path: str | os.PathLike) -> Path:

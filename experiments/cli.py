@@ -70,6 +70,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.benchmark_symile",
         "time and peak memory of the chunked all-combinations Symile loss vs materialised logits",
     ),
+    "benchmark-ddp": (
+        "experiments.benchmark_ddp",
+        "time per training step with 1 vs K processes under torchrun (DDP, gloo on CPU)",
+    ),
     "idiagram": (
         "experiments.idiagram",
         "draw the information diagram (I-diagram) of a 3-variable distribution: xor, and, rdn, xorp",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from experiments import _options
 from experiments._options import positive_int, probability
 from generators import BinaryXOR
 
@@ -16,16 +17,12 @@ __all__ = ["add_arguments", "run", "main", "parse_base", "unit_name", "format_in
 
 
 def parse_base(text: str) -> float:
-    """Parse a logarithm base: ``'e'`` -> math.e, otherwise a number > 0 and != 1 (``'2'``, ``'10'``)."""
-    if str(text).strip().lower() == "e":
-        return math.e
-    try:
-        base = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"base must be 'e' or a number > 0 and != 1, got {text!r}") from None
-    if not (math.isfinite(base) and base > 0 and base != 1):
-        raise argparse.ArgumentTypeError(f"base must be 'e' or a number > 0 and != 1, got {text!r}")
-    return base
+    """Parse a logarithm base: ``'e'`` -> math.e, otherwise a finite number > 1 (``'2'``, ``'10'``).
+
+    The library's one rule (:func:`experiments._options.log_base`): base 1 divides by zero and a base in
+    (0, 1) flips the sign of every information quantity, so both are one-line usage errors.
+    """
+    return _options.log_base(text)
 
 
 def unit_name(base: float) -> str:

@@ -18,6 +18,11 @@ training state; ``torch.load(weights_only=True)`` reads it, ``symile_min.TrainRe
 read), ``history.csv`` (one row per epoch, rewritten after every epoch), ``loss.png`` / ``loss.pdf`` and,
 if the ``tensorboard`` package is installed, TensorBoard event files. A killed run continues where it
 stopped with ``--resume`` (same options and data): the final weights are those of an uninterrupted run.
+
+Data-parallel, unchanged: ``torchrun --nproc-per-node=K --no-python symile-lab train ...`` (or
+``torchrun --nproc-per-node=K -m experiments train ...``) trains on K processes, each reading the files
+and ``train()`` sharding the rows; ``--batch-size`` is then per process (a global batch of K times it)
+and only rank 0 prints and writes ``--out`` (``docs/distributed.md``).
 """
 
 from __future__ import annotations
@@ -241,8 +246,10 @@ def run(args: argparse.Namespace) -> dict:
 
     from symile_min import train
     from symile_min.checkpoint import load_payload
+    from symile_min.distributed import process_rank
     from symile_min.train import check_resumable, resolve_device
 
+    lead = process_rank() == 0  # under torchrun only rank 0 prints and writes (train() shards the rows)
     config = config_from_args(args)
     try:
         device = resolve_device(config.device)
@@ -253,7 +260,8 @@ def run(args: argparse.Namespace) -> dict:
     model = build_model(args.model) if own else None
     train_arrays, val_arrays = load_arrays(args.data, option="--data"), load_arrays(args.val, option="--val")
     if not own:  # the built-in encoders take vectors
-        train_arrays, val_arrays = as_vectors(train_arrays), as_vectors(val_arrays, quiet=True)
+        train_arrays = as_vectors(train_arrays, quiet=not lead)
+        val_arrays = as_vectors(val_arrays, quiet=True)
     train_arrays = _checked(train_arrays, "--data", flat=not own)
     val_arrays = _checked(val_arrays, "--val", list(train_arrays), flat=not own)
     widths = {k: (int(v.shape[1]) if not own else list(v.shape[1:])) for k, v in train_arrays.items()}
@@ -276,7 +284,8 @@ def run(args: argparse.Namespace) -> dict:
             raise UsageError(str(err)) from None
         resume, done_before = checkpoint, len(saved["history"]["rows"])
 
-    print(
+    say = print if lead else (lambda *a, **k: None)
+    say(
         f"training {config.method} on {n_train} rows ({', '.join(f'{k}: {w}' for k, w in widths.items())}), "
         f"{'encoders from ' + args.model if own else config.encoder + ' encoders'}, "
         f"validating on {n_val}, device {device}, {config.epochs} epochs of batch {config.batch_size}"
@@ -290,6 +299,8 @@ def run(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - t0
     epochs_run = int(len(result.history)) - done_before
     per_epoch = seconds / max(1, epochs_run)
+    if not lead:
+        return {"result": result, "paths": [], "seconds": seconds, "seconds_per_epoch": per_epoch}
 
     paths = [checkpoint]
     config_json = {

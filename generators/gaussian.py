@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from generators._common import as_rng, check_base, check_n
+from generators._common import as_rng, check_base, check_cells, check_n
 
 __all__ = ["GaussianTC", "TRANSFORMS"]
 
@@ -26,6 +26,9 @@ __all__ = ["GaussianTC", "TRANSFORMS"]
 def _tanh_affine(x: np.ndarray) -> np.ndarray:
     return np.tanh(x) + 0.1 * x
 
+
+#: most entries of the (D, D) correlation matrix, D = sum(dims): 2**26 (D <= 8192, 512 MiB of float64)
+MAX_CORRELATION_CELLS = 2**26
 
 #: Built-in per-block invertible (strictly increasing, elementwise) transforms.
 TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -44,9 +47,12 @@ def _check_dims(dims) -> tuple[int, ...]:
     if len(dims) < 2:
         raise ValueError(f"dims must list at least 2 blocks, got {dims!r}")
     for d in dims:
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
+        if isinstance(d, bool | np.bool_) or not isinstance(d, numbers.Integral) or d < 1:
             raise ValueError(f"dims must be positive ints, got {dims!r}")
-    return tuple(int(d) for d in dims)
+    dims = tuple(int(d) for d in dims)
+    D = sum(dims)
+    check_cells(f"dims={dims}: the {D} x {D} correlation matrix", D * D, limit=MAX_CORRELATION_CELLS)
+    return dims
 
 
 def _equicorrelation_matrix(dims: tuple[int, ...], rho: float) -> np.ndarray:
@@ -174,7 +180,7 @@ class GaussianTC:
     # ----------------------------------------------------------------------------------------- sampling
     def sample(self, n: int, rng) -> dict[str, np.ndarray]:
         """Draw ``n`` samples: keys ``'x0'``, ... with float64 arrays (n, dims[i]), transforms applied."""
-        n = check_n(n)
+        n = check_n(n, row_cells=sum(self.dims))  # ValueError, not MemoryError, if they cannot exist
         gen = as_rng(rng, name="rng")
         z = gen.standard_normal((n, sum(self.dims))) @ self._chol.T  # (n, D), covariance R
         out = {}

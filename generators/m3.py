@@ -36,7 +36,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from generators._common import as_rng, check_base, check_int, check_n, check_probability
+from generators._common import as_rng, check_base, check_cells, check_int, check_n, check_probability
 
 __all__ = ["SyntheticM3", "MAX_PMF_CELLS"]
 
@@ -151,6 +151,8 @@ class SyntheticM3:
     ):
         self.w = check_int("w", w, low=1)
         self.n_classes = check_int("n_classes", n_classes, low=2)
+        w_k = self.w * self.n_classes
+        check_cells(f"one sample's text (w * n_classes = {self.w} * {self.n_classes})", w_k)
         self.audio_noise = check_probability("audio_noise", audio_noise, include_one=False)
         self.image_noise = check_probability("image_noise", image_noise, include_one=False)
 
@@ -169,9 +171,9 @@ class SyntheticM3:
     # ----------------------------------------------------------------------------------------- sampling
     def sample(self, n: int, rng) -> dict[str, np.ndarray]:
         """Draw ``n`` samples; see the class Notes for the keys and encodings."""
-        n = check_n(n)
-        gen = as_rng(rng, name="rng")
         w, K = self.w, self.n_classes
+        n = check_n(n, row_cells=w * K + w + K)  # text, audio, image: ValueError if they cannot exist
+        gen = as_rng(rng, name="rng")
         language = gen.integers(0, w, size=n)  # (n,)
         label = gen.integers(0, K, size=n)  # (n,)
         words = gen.integers(0, K, size=(n, w))  # (n, w) distractor words ...
@@ -361,8 +363,10 @@ class SyntheticM3:
             If :math:`K^w \cdot w \cdot K` exceeds :data:`MAX_PMF_CELLS` (:math:`2^{24}`), e.g. ``w = 10``.
         """
         w, K = self.w, self.n_classes
-        n_cells = K**w * w * K  # exact: Python ints
-        if n_cells > MAX_PMF_CELLS:
+        # exact python ints; K**w >= 2**w, so w > 24 exceeds the limit without computing a huge power
+        n_cells = K**w * w * K if w <= 24 else None
+        if n_cells is None or n_cells > MAX_PMF_CELLS:
+            n_cells = n_cells if n_cells is not None else f"more than 2**{w}"
             raise ValueError(
                 f"the joint pmf of w={w}, n_classes={K} has K**w * w * K = {n_cells} cells "
                 f"(limit {MAX_PMF_CELLS}); use the closed forms (bayes_accuracy, info_table) instead"

@@ -12,7 +12,7 @@ from functools import reduce
 
 import numpy as np
 
-from generators._common import as_rng, check_base, check_int, check_n
+from generators._common import MAX_CELLS, as_rng, check_base, check_int, check_n
 
 __all__ = ["Parity", "MAX_PARITY_M"]
 
@@ -52,7 +52,7 @@ class Parity:
     """
 
     def __init__(self, *, m: int = 3):
-        self.m = check_int("m", m, low=2)
+        self.m = check_int("m", m, low=2, high=MAX_CELLS, why="one sample of m bits must fit in an array")
 
     def __repr__(self) -> str:
         return f"Parity(m={self.m!r})"
@@ -76,7 +76,7 @@ class Parity:
             Keys ``'x0'`` ... ``'x{m-1}'``, each a uint8 array of shape (n,) with 0/1 values;
             ``x{m-1}`` is the XOR of the others.
         """
-        n = check_n(n)
+        n = check_n(n, row_cells=self.m)  # ValueError, not MemoryError, if the samples cannot exist
         gen = as_rng(rng, name="rng")
         free = gen.integers(0, 2, size=(self.m - 1, n), dtype=np.uint8)  # (m-1, n)
         last = reduce(np.bitwise_xor, free)

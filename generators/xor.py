@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from generators._common import (
+    MAX_CELLS,
     as_rng,
     binary_entropy,
     check_base,
@@ -67,6 +68,8 @@ def encode_bits(bits) -> np.ndarray:
     [1, 6]
     """
     bits = np.asarray(bits)
+    if bits.dtype.kind not in "biuf":  # a complex or string 1 must not pass as a bit
+        raise TypeError(f"bits must hold real 0/1 values, got dtype {bits.dtype}")
     if bits.ndim == 0:
         raise ValueError(f"bits must have at least one axis (the d coordinates), got {bits!r}")
     d = bits.shape[-1]
@@ -147,7 +150,7 @@ def xor_info_table(d: int, p, *, base: float = 2) -> dict[str, np.ndarray]:
     >>> round(float(t["I(a;c)"]), 4), round(float(t["I(a;b|c)"]), 4), round(float(t["TC"]), 4)
     (1.1097, 1.6845, 2.7942)
     """
-    d = check_int("d", d, low=1)
+    d = check_int("d", d, low=1, high=MAX_CELLS, why="one sample of d coordinates must fit in an array")
     base = check_base(base)
     p = _check_p_array(p)
     q = 2.0**-d
@@ -190,7 +193,7 @@ def xor_bayes_accuracy(d: int, p) -> np.ndarray:
     >>> float(xor_bayes_accuracy(5, 0.5))
     0.515625
     """
-    d = check_int("d", d, low=1)
+    d = check_int("d", d, low=1, high=MAX_CELLS, why="one sample of d coordinates must fit in an array")
     p = _check_p_array(p)
     q = 2.0**-d
     return q + p * (1.0 - q)
@@ -232,7 +235,8 @@ class BinaryXOR:
     """
 
     def __init__(self, *, d: int = 5, p: float = 0.5, p_missing: float = 0.0, placeholder: int = 0):
-        self.d = check_int("d", d, low=1)
+        why = "one sample of d coordinates must fit in an array"
+        self.d = check_int("d", d, low=1, high=MAX_CELLS, why=why)
         self.p = check_probability("p", p)
         self.p_missing = check_probability("p_missing", p_missing, include_one=False)
         self.placeholder = check_int("placeholder", placeholder, low=0, high=255)
@@ -263,7 +267,7 @@ class BinaryXOR:
             modality is observed; unobserved rows hold ``placeholder``. The complete data are drawn first,
             so for a given seed the observed rows equal the rows drawn with ``p_missing = 0``.
         """
-        n = check_n(n)
+        n = check_n(n, row_cells=3 * self.d)  # ValueError, not MemoryError, if the arrays cannot exist
         gen = as_rng(rng, name="rng")
         a = gen.integers(0, 2, size=(n, self.d), dtype=np.uint8)
         b = gen.integers(0, 2, size=(n, self.d), dtype=np.uint8)

@@ -1,4 +1,4 @@
-"""Input checks shared by ``infotheory`` and ``generators``: pmfs, axes, logarithm bases and seeds.
+"""Input checks shared by ``infotheory`` and ``generators``: pmfs, axes, bases, seeds, tolerances, shapes.
 
 Every check raises ``ValueError`` (or ``TypeError`` for a wrong kind of object) whose
 message names the offending value, so that no numpy ``IndexError`` ever escapes.
@@ -20,6 +20,8 @@ __all__ = [
     "check_disjoint",
     "check_base",
     "as_rng",
+    "check_tolerance",
+    "check_shape",
 ]
 
 #: default absolute tolerance on ``|sum(p) - 1|``
@@ -32,8 +34,65 @@ def _sum_tolerance(atol: float, n_terms: int) -> float:
     return atol + n_terms * np.finfo(np.float64).eps
 
 
+def check_tolerance(value, name: str = "atol", *, positive: bool = False) -> float:
+    """A tolerance as a float: a finite real number >= 0 (> 0 with ``positive=True``).
+
+    NaN would silently disable every comparison made with it (``x <= nan`` is always False) and a negative
+    or infinite tolerance makes a check fail or pass always, so all three are a ValueError naming the value;
+    a non-number (a string, a bool, a complex number) is a TypeError.
+
+    Examples
+    --------
+    >>> check_tolerance(1e-9)
+    1e-09
+    >>> check_tolerance(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: atol must be a finite real number >= 0, got nan
+    """
+    bound = "> 0" if positive else ">= 0"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite real number {bound}, got {value!r}")
+    tol = float(value)
+    if not (math.isfinite(tol) and (tol > 0 if positive else tol >= 0)):
+        raise ValueError(f"{name} must be a finite real number {bound}, got {value!r}")
+    return tol
+
+
+def check_shape(shape, n_vars: int | None = None, *, name: str = "shape") -> tuple[int, ...]:
+    """A shape as a tuple of python ints >= 1 (one per variable when ``n_vars`` is given).
+
+    Every entry must be an integer (python or numpy, not a bool): a float such as ``2.5`` is a TypeError
+    rather than being truncated to 2.
+
+    Examples
+    --------
+    >>> check_shape((2, np.int64(3)))
+    (2, 3)
+    >>> check_shape((2.5, 2))
+    Traceback (most recent call last):
+    ...
+    TypeError: shape[0] must be an int >= 1, got 2.5
+    """
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool | np.bool_):
+        shape = (shape,)
+    if isinstance(shape, str | bytes) or not isinstance(shape, Iterable):
+        raise TypeError(f"{name} must be a tuple of ints, got {shape!r}")
+    out = []
+    for j, size in enumerate(tuple(shape)):
+        if isinstance(size, bool | np.bool_) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"{name}[{j}] must be an int >= 1, got {size!r}")
+        if size < 1:
+            raise ValueError(f"{name}[{j}] must be an int >= 1, got {size!r}")
+        out.append(int(size))
+    if n_vars is not None and len(out) != n_vars:
+        raise ValueError(f"{name} {tuple(out)} has {len(out)} entries for {n_vars} variables")
+    return tuple(out)
+
+
 def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) -> np.ndarray:
     """Float64 copy-free view of ``values`` after checking it is a finite, non-negative, normalised array."""
+    atol = atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)  # fast path
     arr = np.asarray(values)
     if arr.dtype == np.bool_ or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)

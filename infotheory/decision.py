@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from infotheory._validation import check_base, normalize_axes, normalize_groups, validate_pmf
+from infotheory._validation import check_base, check_tolerance, normalize_axes, normalize_groups, validate_pmf
 from infotheory.measures import conditional, marginal, mutual_information
 from infotheory.pointwise import pointwise_mutual_information, pointwise_total_correlation
 
@@ -80,10 +80,7 @@ def _check_scores(scores, name: str = "scores", shape=None) -> np.ndarray:
 
 
 def _check_tol(value, name: str) -> float:
-    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not (real and math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}")
-    return float(value)
+    return check_tolerance(value, name)  # the one tolerance rule: finite, >= 0
 
 
 def _variables(spec, n_vars: int, name: str) -> tuple[tuple[int, ...], ...]:

@@ -47,7 +47,7 @@ from infotheory._broja import MAX_BROJA_UNKNOWNS, broja_minimum
 from infotheory._entropies import entropy_nats
 from infotheory._lattice import antichains, mobius_inversion, node_kind, node_label
 from infotheory._maxent import fit_marginals
-from infotheory._validation import check_base, check_disjoint, normalize_axes, validate_pmf
+from infotheory._validation import check_base, check_disjoint, check_tolerance, normalize_axes, validate_pmf
 from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key
 
 __all__ = ["PID_MEASURES", "pid", "i_min", "i_mmi", "i_broja", "i_ccs"]
@@ -207,9 +207,7 @@ def _check_sources(pmf, sources, target, *, max_sources=None, disjoint=True):
 
 
 def _check_tol(tol) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    return float(tol)
+    return check_tolerance(tol, "tol", positive=True)  # the one tolerance rule (here > 0: an iteration stops)
 
 
 def _check_labels(labels, n: int) -> tuple[str, ...]:

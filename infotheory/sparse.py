@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from infotheory._validation import DEFAULT_ATOL, check_probabilities
+from infotheory._validation import DEFAULT_ATOL, check_probabilities, check_shape
 
 __all__ = ["SparsePMF", "group_sum", "sum_by_key", "mixed_radix_key"]
 
@@ -148,11 +148,7 @@ class SparsePMF:
         if shape is None:
             sizes = tuple(int(s) for s in observed)
         else:
-            sizes = tuple(int(s) for s in np.atleast_1d(shape))
-            if len(sizes) != rows.shape[1]:
-                raise ValueError(
-                    f"shape {tuple(shape)} has {len(sizes)} entries for {rows.shape[1]} variables"
-                )
+            sizes = check_shape(shape, rows.shape[1])  # ints >= 1, one per variable (2.5 is not truncated)
             for j, (size, needed) in enumerate(zip(sizes, observed)):
                 if size < needed:
                     raise ValueError(f"shape[{j}]={size} is too small: outcomes hold code {int(needed) - 1}")

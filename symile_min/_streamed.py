@@ -48,7 +48,7 @@ from itertools import product
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_reps, scale_like
+from ._checks import check_reps, loss_scale
 
 __all__ = [
     "DEFAULT_CHUNK_ELEMENTS",
@@ -483,7 +483,7 @@ def symile_loss_streamed(
     True
     """
     reps = check_reps(reps)
-    scale = _as_scale(scale_like(logit_scale, reps[0]), reps[0])
+    scale = _as_scale(loss_scale(logit_scale, reps, terms=reps[0].shape[0] * len(reps)), reps[0])
     prod = reps[0]
     for r in reps[1:]:
         prod = prod * r
@@ -511,8 +511,8 @@ def symile_loss_materialised(reps: Sequence[torch.Tensor], logit_scale) -> torch
         Scalar loss in nats.
     """
     reps = check_reps(reps)
-    scale = scale_like(logit_scale, reps[0])
     n, m_count = reps[0].shape[0], len(reps)
+    scale = loss_scale(logit_scale, reps, terms=n * m_count)
     losses = []
     for m in range(m_count):
         others = [r for k, r in enumerate(reps) if k != m]

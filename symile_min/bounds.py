@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ._checks import METHODS, NEGATIVES, check_choice, check_seed
+from ._checks import METHODS, NEGATIVES, as_int, as_real, check_base, check_choice, check_seed
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import _n_candidates, clip_loss, symile_loss
 from .model import SymileModel, resolve_objective
@@ -63,7 +63,7 @@ def bound_cap(n: int, m: int, *, method: str = "symile", negatives: str = "n", b
     negatives : {"n", "n_squared"}
         Ignored for CLIP.
     base : float
-        Logarithm base (2: bits, e: nats).
+        Logarithm base, a finite number > 1 (2: bits, e: nats).
 
     Returns
     -------
@@ -77,12 +77,9 @@ def bound_cap(n: int, m: int, *, method: str = "symile", negatives: str = "n", b
     """
     check_choice("method", method, METHODS)
     check_choice("negatives", negatives, NEGATIVES)
-    if not (isinstance(n, int) and n >= 1):
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
-    if not (isinstance(m, int) and m >= 2):
-        raise ValueError(f"m must be an int >= 2, got {m!r}")
-    if not base > 1:
-        raise ValueError(f"base must be > 1, got {base!r}")
+    n = as_int(n, "n", minimum=1)
+    m = as_int(m, "m", minimum=2)
+    base = check_base(base)  # finite, > 1
     if method == "clip":
         multiple = m * (m - 1) // 2
     else:
@@ -129,10 +126,20 @@ def bound_from_loss(
     0.0
     """
     cap = bound_cap(n, m, method=method, negatives=negatives, base=math.e)
-    loss = float(loss)
-    if not math.isfinite(loss) or loss < 0:
+    base = check_base(base)
+    loss = _as_loss(loss)
+    if loss < 0:
         raise ValueError(f"loss must be a finite cross-entropy >= 0 (nats), got {loss!r}")
     return (cap - loss) / math.log(base)
+
+
+def _as_loss(loss) -> float:
+    """A loss as a float: a real number or a one-element real tensor, finite (ValueError / TypeError)."""
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() != 1 or not loss.is_floating_point():
+            raise TypeError(f"loss must be a float or a one-element floating tensor, got {loss!r:.60}")
+        loss = loss.detach().item()
+    return as_real(loss, "loss", what="a finite cross-entropy >= 0 (nats)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -197,7 +204,9 @@ def bound_estimate(
         "log base b"), ``loss`` (mean loss, nats), ``n_batches``, ``batch_size``.
     """
     method, negatives = resolve_objective(model, method, negatives, caller="bound_estimate")
-    seed = check_seed(seed)
+    seed, base = check_seed(seed), check_base(base)  # before any work
+    if not isinstance(grouped, bool | np.bool_):
+        raise TypeError(f"grouped must be a bool, got {grouped!r}")
     xs = model.inputs(data)  # M x (N, ...) on the model's device (a dict is read in the model's names order)
     n_batches = batch_count(xs[0].shape[0], batch_size, n_batches, name="data")
     m_count = len(xs)
@@ -301,7 +310,7 @@ def exact_critic_bound(
     """
     check_choice("method", method, METHODS)
     check_choice("negatives", negatives, NEGATIVES)
-    seed = check_seed(seed)
+    seed, base = check_seed(seed), check_base(base)  # before any work
     pmf = _check_pmf(pmf)
     codes = _check_codes(codes, pmf.shape)
     m_count, n_rows = len(codes), len(codes[0])
@@ -461,16 +470,15 @@ def batch_count(n_rows: int, batch_size: int, n_batches: int | None = None, *, n
     >>> batch_count(2500, 1000), batch_count(2500, 1000, 1)
     (2, 1)
     """
-    if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size >= 2):
-        raise ValueError(f"batch_size must be an int >= 2, got {batch_size!r}")
+    batch_size = as_int(batch_size, "batch_size", minimum=2)
     available = n_rows // batch_size
     if available < 1:
         raise ValueError(f"{name} has {n_rows} rows, fewer than batch_size={batch_size}")
     if n_batches is None:
         return available
-    if not (isinstance(n_batches, int) and not isinstance(n_batches, bool) and 1 <= n_batches <= available):
+    if as_int(n_batches, "n_batches", minimum=1) > available:
         raise ValueError(f"n_batches must be an int in [1, {available}], got {n_batches!r}")
-    return n_batches
+    return int(n_batches)
 
 
 def summarise_bounds(
@@ -490,6 +498,12 @@ def summarise_bounds(
     >>> est["bound"], est["se"], round(est["cap"], 4), est["unit"]
     (0.0, 0.0, 3.3219, 'bits')
     """
+    if isinstance(losses, str | bytes | torch.Tensor | np.ndarray) or not isinstance(losses, Sequence):
+        raise TypeError(f"losses must be a list of per-batch losses (nats), got {type(losses).__name__}")
+    if len(losses) == 0:
+        raise ValueError("losses is empty: a bound estimate needs at least one batch")
+    base = check_base(base)
+    losses = [_as_loss(x) for x in losses]
     bounds = np.array(
         [bound_from_loss(x, batch_size, m, method=method, negatives=negatives, base=base) for x in losses]
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ._checks import METHODS, as_int, check_choice, check_reps, scale_like
+from ._checks import METHODS, as_int, check_choice, check_reps, loss_scale
 from .data import _as_tensor, _check_finite, modalities
 from .model import SymileModel, resolve_objective
 
@@ -76,27 +76,48 @@ def zero_shot_scores(
         raise ValueError(
             f"candidates have dim {candidates.shape[1]} but queries have dim {queries[0].shape[1]}"
         )
+    if (candidates.dtype, candidates.device) != (queries[0].dtype, queries[0].device):
+        raise ValueError(
+            f"candidates ({candidates.dtype} on {candidates.device}) and queries ({queries[0].dtype} on "
+            f"{queries[0].device}) must share one dtype and device (cast them first)"
+        )
     if method == "symile":
         combined = queries[0]
         for q in queries[1:]:
             combined = combined * q  # (N, d) elementwise product of the observed modalities
     else:
         combined = torch.stack(queries).sum(dim=0)  # (N, d) sum of the observed modalities
-    scale = scale_like(logit_scale, combined)
-    scores = scale * (combined @ candidates.T)  # (N, C)
+    top_prior = 0.0
     if log_prior is not None:
-        log_prior = torch.as_tensor(log_prior, dtype=scores.dtype, device=scores.device)
-        if log_prior.shape != (candidates.shape[0],):
-            raise ValueError(
-                f"log_prior must have shape ({candidates.shape[0]},), got {tuple(log_prior.shape)}"
-            )
-        bad = log_prior.device.type == "cpu" and (  # read back on the CPU only (elsewhere a host sync)
-            bool(torch.isnan(log_prior).any()) or bool((log_prior == math.inf).any())
-        )
-        if bad:
-            raise ValueError("log_prior must not contain nan or +inf")
-        scores = scores + log_prior
-    return scores
+        log_prior = _check_log_prior(log_prior, candidates)
+        if log_prior.device.type == "cpu":  # read back on the CPU only (elsewhere a host sync)
+            finite = log_prior[torch.isfinite(log_prior)]
+            top_prior = float(finite.abs().max()) if finite.numel() else 0.0
+    # ValueError if scale * scores (+ prior) could overflow the dtype (1e39 in float32)
+    scale = loss_scale(logit_scale, [combined, candidates], terms=1, name="queries", extra=top_prior)
+    scores = scale * (combined @ candidates.T)  # (N, C)
+    return scores if log_prior is None else scores + log_prior
+
+
+def _check_log_prior(log_prior, candidates: torch.Tensor) -> torch.Tensor:
+    """``log_prior`` as a (C,) tensor in the candidates' dtype and device: real, no nan or +inf (on CPU)."""
+    if isinstance(log_prior, torch.Tensor):
+        if log_prior.dtype.is_complex or log_prior.dtype == torch.bool:
+            raise TypeError(f"log_prior must be a real tensor, got dtype {log_prior.dtype}")
+    else:
+        arr = np.asarray(log_prior)
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"log_prior must hold real numbers, got dtype {arr.dtype}")
+        log_prior = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float64))
+    log_prior = log_prior.to(dtype=candidates.dtype, device=candidates.device)
+    if log_prior.shape != (candidates.shape[0],):
+        raise ValueError(f"log_prior must have shape ({candidates.shape[0]},), got {tuple(log_prior.shape)}")
+    bad = log_prior.device.type == "cpu" and (
+        bool(torch.isnan(log_prior).any()) or bool((log_prior == math.inf).any())
+    )
+    if bad:
+        raise ValueError("log_prior must not contain nan or +inf")
+    return log_prior
 
 
 def _row_labels(target_x: torch.Tensor, cand_x: torch.Tensor) -> torch.Tensor:
@@ -106,6 +127,11 @@ def _row_labels(target_x: torch.Tensor, cand_x: torch.Tensor) -> torch.Tensor:
     (N, C, d) comparison.
     """
     c = cand_x.shape[0]
+    if tuple(cand_x.shape[1:]) != tuple(target_x.shape[1:]):
+        raise ValueError(
+            f"candidates have rows of shape {tuple(cand_x.shape[1:])}, the target modality's inputs "
+            f"{tuple(target_x.shape[1:])}: a candidate is one input row of the target modality"
+        )
     flat = torch.cat([cand_x.reshape(c, -1), target_x.reshape(target_x.shape[0], -1)])  # (C + N, d)
     _, ids = torch.unique(flat, dim=0, return_inverse=True)  # (C + N,) one id per distinct row
     cand_ids, target_ids = ids[:c], ids[c:]
@@ -158,7 +184,6 @@ def zero_shot_accuracy(
         Fraction of rows whose true value gets the highest score (ties go to the first candidate).
     """
     method, _ = resolve_objective(model, method, None, caller="zero_shot_accuracy")
-    device = model.log_scale.device
     xs = model.inputs(data)
     target = _target_index(target, len(xs), model.names)
     if candidates is None:
@@ -170,10 +195,7 @@ def zero_shot_accuracy(
         reps = model.encode(xs)  # M x (N, d)
         cand = model.encode_modality(target, cand_x)  # (C, d)
         queries = [r for m, r in enumerate(reps) if m != target]
-        prior = None
-        if log_prior is not None:
-            prior = log_prior if isinstance(log_prior, torch.Tensor) else np.asarray(log_prior, np.float32)
-            prior = torch.as_tensor(prior, dtype=torch.float32, device=device)  # (C,)
+        prior = None if log_prior is None else _check_log_prior(log_prior, cand)  # (C,) real, checked
         scale = model.logit_scale if prior is not None else 1.0
         scores = zero_shot_scores(queries, cand, method, prior, logit_scale=scale)  # (N, C)
     return float((scores.argmax(dim=1) == labels).to(torch.float64).mean())
@@ -411,10 +433,7 @@ def retrieval_metrics(
         if labels is None:
             labels = _row_labels(target_x.to(cand_x.device), cand_x)
     labels = torch.as_tensor(labels, device=device)
-    prior = None
-    if log_prior is not None:
-        prior = torch.as_tensor(np.asarray(log_prior, np.float32) if not isinstance(log_prior, torch.Tensor)
-                                else log_prior, dtype=cand_reps.dtype, device=device)
+    prior = None if log_prior is None else _check_log_prior(log_prior, cand_reps)  # (C,) real, checked
     if logit_scale is None:
         logit_scale = model.logit_scale.detach() if (model is not None and prior is not None) else 1.0
     with torch.no_grad():

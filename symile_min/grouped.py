@@ -15,22 +15,21 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import NEGATIVES, check_choice, check_generator, check_reduction, scale_like
-from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_all_combinations
+from ._checks import NEGATIVES, check_choice, check_generator, check_reduction, check_reps, loss_scale
+from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_every_anchor
 from .losses import _mip, _n_candidates
 
 __all__ = ["symile_loss_grouped", "clip_loss_grouped"]
 
 
 def _check_grouped(unique_reps, ids):
-    unique_reps = list(unique_reps)
-    if len(unique_reps) < 2:
-        raise ValueError(f"unique_reps needs at least 2 modalities, got M = {len(unique_reps)}")
-    if not isinstance(ids, Sequence) or len(ids) != len(unique_reps):
+    """The checks of :func:`symile_loss` (``check_reps``: one dtype and device, one width, finite, non-empty)
+    on the distinct values, whose row counts U_m may differ, and the row ids: M int64 (N,) tensors, N >= 2.
+    """
+    unique_reps = check_reps(unique_reps, name="unique_reps", same_rows=False)
+    if isinstance(ids, torch.Tensor) or not isinstance(ids, Sequence) or len(ids) != len(unique_reps):
         raise ValueError(f"ids must be a list of {len(unique_reps)} index tensors, got {type(ids).__name__}")
     for m, (u, i) in enumerate(zip(unique_reps, ids, strict=True)):
-        if not isinstance(u, torch.Tensor) or u.ndim != 2 or not u.is_floating_point():
-            raise ValueError(f"unique_reps[{m}] must be a floating tensor (U, d), got {u!r:.60}")
         if not isinstance(i, torch.Tensor) or i.ndim != 1 or i.dtype != torch.long:
             raise ValueError(f"ids[{m}] must be a 1-D int64 tensor, got {i!r:.60}")
         # index range read back on the CPU only (elsewhere a host sync per call)
@@ -41,17 +40,8 @@ def _check_grouped(unique_reps, ids):
         raise ValueError(f"ids must all have the same length N (ragged batch?), got lengths {lengths}")
     if lengths[0] < 2:
         raise ValueError(f"ids have N = {lengths[0]} rows: a contrastive batch needs negatives, N >= 2")
-    widths = [int(u.shape[1]) for u in unique_reps]
-    if len(set(widths)) != 1:
-        raise ValueError(
-            f"unique_reps must all have the same representation width d (every encoder must map to the "
-            f"same d), got widths {widths}"
-        )
-    dtypes = [u.dtype for u in unique_reps]
-    if len(set(dtypes)) != 1:
-        raise ValueError(
-            f"unique_reps must share one dtype, got {[str(t) for t in dtypes]} (cast them first)"
-        )
+    if len({i.device for i in ids} | {unique_reps[0].device}) != 1:
+        raise ValueError(f"ids must live on the device of unique_reps ({unique_reps[0].device})")
     return unique_reps
 
 
@@ -105,21 +95,19 @@ def symile_loss_grouped(
     check_generator(generator)
     per_row = check_reduction(reduction) != "mean"
     n, m_count = int(ids[0].shape[0]), len(unique_reps)
-    scale = scale_like(logit_scale, unique_reps[0])
+    scale = loss_scale(logit_scale, unique_reps, terms=n * m_count, name="unique_reps")
     pos = scale * _mip([u.index_select(0, i) for u, i in zip(unique_reps, ids, strict=True)])  # (N,)
     losses = []
     if negatives == "n_squared":
         groups = _compress(unique_reps, ids)  # only values present: every weight is >= 1
-        for m in range(m_count):
-            others = [groups[k] for k in range(m_count) if k != m]
-            lse = _lse_all_combinations(
-                groups[m][0],
-                [vals for vals, _, _ in others],
-                [cnt.to(pos.dtype).log() for _, _, cnt in others],
-                scale,
-                chunk_elements,
-            )  # (U_m,)
-            per_sample = lse[groups[m][1]] - pos  # (N,)
+        lses = _lse_every_anchor(  # M x (U_m,), one streamed pass, each anchor's own weight left out
+            [vals for vals, _, _ in groups],
+            [cnt.to(pos.dtype).log() for _, _, cnt in groups],
+            scale,
+            chunk_elements,
+        )
+        for lse, (_, inverse, _) in zip(lses, groups, strict=True):
+            per_sample = lse[inverse] - pos  # (N,)
             losses.append(per_sample if per_row else per_sample.mean())
         if per_row:
             return _reduce(torch.stack(losses).mean(dim=0), reduction)  # (N,) mean over the anchors
@@ -193,8 +181,8 @@ def clip_loss_grouped(
     """
     unique_reps = _check_grouped(unique_reps, ids)
     per_row = check_reduction(reduction) != "mean"
-    scale = scale_like(logit_scale, unique_reps[0])
     m_count, n = len(unique_reps), int(ids[0].shape[0])
+    scale = loss_scale(logit_scale, unique_reps, terms=n * m_count * (m_count - 1) // 2, name="unique_reps")
     table, rows_idx, umax = _padded_table(unique_reps, ids)  # (M*Umax, d), (M, N)
     # log count of every distinct value in the batch (-inf for absent or padding values: weight 0)
     flat_rows = rows_idx.reshape(-1)  # (M*N,) counted by index_add (bincount's size would need a host sync)

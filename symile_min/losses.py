@@ -44,8 +44,16 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import NEGATIVES, check_choice, check_generator, check_reduction, check_reps, scale_like
-from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_all_combinations
+from ._checks import (
+    NEGATIVES,
+    check_choice,
+    check_generator,
+    check_reduction,
+    check_reps,
+    check_score_range,
+    loss_scale,
+)
+from ._streamed import DEFAULT_CHUNK_ELEMENTS, _lse_every_anchor
 
 __all__ = ["mip", "symile_loss", "clip_loss", "DEFAULT_CHUNK_ELEMENTS"]
 
@@ -76,6 +84,7 @@ def mip(*reps: torch.Tensor) -> torch.Tensor:
     ([11.0], [-5.0])
     """
     reps = check_reps(list(reps), name="mip(*reps)")
+    check_score_range(reps, 1.0, terms=1, name="mip(*reps)")  # ValueError if the products could overflow
     return _mip(reps)
 
 
@@ -138,7 +147,8 @@ def symile_loss(
         M >= 2 tensors (N, d) of one dtype and device, N >= 2 (a contrastive batch needs negatives),
         L2-normalised by the caller.
     logit_scale : float or torch.Tensor
-        Positive multiplier of the scores (a 0-dim tensor to learn it).
+        Positive multiplier of the scores (a 0-dim or (1,) real tensor to learn it). On the CPU, a scale
+        whose scores could overflow the representations' dtype (1e39 in float32) is a ValueError.
     negatives : {"n", "n_squared"}
         Negative scheme (module docstring).
     generator : torch.Generator, optional
@@ -171,7 +181,7 @@ def symile_loss(
     check_generator(generator)
     per_row = check_reduction(reduction) != "mean"
     n, m_count = reps[0].shape[0], len(reps)
-    scale = scale_like(logit_scale, reps[0])
+    scale = loss_scale(logit_scale, reps, terms=n * m_count)  # ValueError if the scores could overflow
     pos = scale * _mip(reps)  # (N,) score of the positive tuple, shared by every anchor
     losses = []  # per anchor: a scalar, or (N,) per row
     if negatives == "n":
@@ -185,9 +195,7 @@ def symile_loss(
             logits = torch.diagonal_scatter(logits, pos)  # positives on the diagonal
             losses.append(F.cross_entropy(logits, labels, reduction="none" if per_row else "mean"))
     else:
-        for m in range(m_count):
-            others = [r for k, r in enumerate(reps) if k != m]
-            lse = _lse_all_combinations(reps[m], others, None, scale, chunk_elements)  # (N,)
+        for lse in _lse_every_anchor(reps, None, scale, chunk_elements):  # M x (N,), one streamed pass
             losses.append(lse - pos if per_row else (lse - pos).mean())
     if not per_row:
         return torch.stack(losses).mean()
@@ -211,7 +219,7 @@ def clip_loss(reps: Sequence[torch.Tensor], logit_scale, *, reduction: str = "me
     reps : list of torch.Tensor
         M >= 2 tensors (N, d) of one dtype and device, N >= 2, L2-normalised by the caller.
     logit_scale : float or torch.Tensor
-        Positive multiplier of the scores.
+        Positive multiplier of the scores (as in :func:`symile_loss`).
     reduction : {"mean", "sum", "none"}
         ``"none"``: the (N,) per-sample losses, row i's sum over pairs of the mean of its two directions'
         cross-entropies (their mean is the ``"mean"`` loss); ``"sum"``: their sum.
@@ -230,7 +238,8 @@ def clip_loss(reps: Sequence[torch.Tensor], logit_scale, *, reduction: str = "me
     """
     reps = check_reps(reps, min_rows=2)
     per_row = check_reduction(reduction) != "mean"
-    scale = scale_like(logit_scale, reps[0])
+    pairs = len(reps) * (len(reps) - 1) // 2
+    scale = loss_scale(logit_scale, reps, terms=reps[0].shape[0] * pairs)  # ValueError if it could overflow
     labels = torch.arange(reps[0].shape[0], device=reps[0].device)
     how = "none" if per_row else "mean"
     total = reps[0].new_zeros(())  # () or, once broadcast, (N,) per row

@@ -10,7 +10,6 @@ contradicting ``method``.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import METHODS, NEGATIVES, check_choice
+from ._checks import METHODS, NEGATIVES, as_int, as_real, check_choice, check_log_scale, check_weight_size
 from .data import _as_tensor, modalities, to_tensor_list
 
 __all__ = [
@@ -60,14 +59,15 @@ def make_encoder(in_dim: int, rep_dim: int, kind: str = "linear", *, hidden_dim:
     >>> make_encoder(5, 16)
     Linear(in_features=5, out_features=16, bias=True)
     """
-    for name, value in (("in_dim", in_dim), ("rep_dim", rep_dim), ("hidden_dim", hidden_dim)):
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    in_dim, rep_dim, hidden_dim = (as_int(v, k) for k, v in [("in_dim", in_dim), ("rep_dim", rep_dim),
+                                                              ("hidden_dim", hidden_dim)])
+    check_choice("encoder", kind, ENCODERS)
     if kind == "linear":
+        check_weight_size(in_dim, rep_dim, what=f"a linear encoder {in_dim} -> {rep_dim}")
         return nn.Linear(in_dim, rep_dim)
-    if kind == "mlp":
-        return nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, rep_dim))
-    raise ValueError(f"encoder must be one of {list(ENCODERS)}, got {kind!r}")
+    check_weight_size(in_dim, hidden_dim, what=f"an MLP encoder {in_dim} -> {hidden_dim} (hidden)")
+    check_weight_size(hidden_dim, rep_dim, what=f"an MLP encoder {hidden_dim} (hidden) -> {rep_dim}")
+    return nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, rep_dim))
 
 
 def with_missingness(x, observed, placeholder: float = 0.0):
@@ -102,14 +102,15 @@ def with_missingness(x, observed, placeholder: float = 0.0):
     is_tensor = isinstance(x, torch.Tensor)
     xa = x.detach().cpu().numpy() if is_tensor else np.asarray(x)
     obs = observed.detach().cpu().numpy() if isinstance(observed, torch.Tensor) else np.asarray(observed)
+    if xa.dtype.kind not in "biuf":  # a complex x would lose its imaginary part in the float cast below
+        raise TypeError(f"x must hold real numbers, got dtype {xa.dtype}")
     if xa.ndim != 2:
         raise ValueError(f"x must have shape (N, d_m), got shape {xa.shape}")
     if obs.shape != (xa.shape[0],) or obs.dtype != bool:
         raise ValueError(
             f"observed must be a bool array of shape ({xa.shape[0]},), got {obs.dtype} {obs.shape}"
         )
-    if not np.isfinite(placeholder):
-        raise ValueError(f"placeholder must be finite, got {placeholder!r}")
+    placeholder = as_real(placeholder, "placeholder", what="a finite real number")
     filled = np.where(obs[:, None], xa.astype(np.float64), float(placeholder))  # (N, d_m)
     if not np.isfinite(filled).all():
         raise ValueError("x contains non-finite values in observed rows")
@@ -202,12 +203,7 @@ class SymileModel(nn.Module):
                 "pass either input_dims (the built-in encoders) or encoders= (your own modules), not "
                 f"{'both' if encoders is not None else 'neither'}"
             )
-        if not (
-            isinstance(logit_scale_init, numbers.Real)
-            and not isinstance(logit_scale_init, bool)
-            and math.isfinite(logit_scale_init)
-        ):
-            raise ValueError(f"logit_scale_init must be a finite number, got {logit_scale_init!r}")
+        logit_scale_init = check_log_scale(logit_scale_init)  # exp of it a positive finite float32
         if method is not None:
             check_choice("method", method, METHODS)
         if negatives is not None:
@@ -215,9 +211,12 @@ class SymileModel(nn.Module):
         self.method, self.negatives = method, negatives
         self.network = None  # a whole-batch module (encode(batch)), else None
         if encoders is None:
-            input_dims = list(input_dims)
+            if isinstance(input_dims, str | bytes) or not isinstance(input_dims, Sequence | np.ndarray):
+                raise TypeError(f"input_dims must be a list of ints, one per modality, got {input_dims!r}")
+            input_dims = [as_int(d, f"input_dims[{m}]") for m, d in enumerate(input_dims)]
             if len(input_dims) < 2:
                 raise ValueError(f"input_dims needs at least 2 modalities, got {input_dims!r}")
+            rep_dim, hidden_dim = as_int(rep_dim, "rep_dim"), as_int(hidden_dim, "hidden_dim")
             self.builtin, self.input_dims = True, input_dims
             self.rep_dim, self.encoder_kind, self.hidden_dim = rep_dim, encoder, hidden_dim
             self.encoders = nn.ModuleList(

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import NEGATIVES, as_real, check_choice, check_reduction
+from ._checks import NEGATIVES, check_choice, check_log_scale, check_reduction
 from ._streamed import DEFAULT_CHUNK_ELEMENTS
 from .losses import clip_loss, symile_loss
 
@@ -31,7 +31,7 @@ __all__ = ["SymileLoss", "ClipLoss"]
 class _ScaledObjective(nn.Module):
     def __init__(self, init_logit_scale: float, learn_logit_scale: bool, reduction: str):
         super().__init__()
-        init = as_real(init_logit_scale, "init_logit_scale", what="a finite number (the log of the scale)")
+        init = check_log_scale(init_logit_scale, "init_logit_scale")  # exp(init) a positive finite float32
         if not isinstance(learn_logit_scale, bool):
             raise TypeError(f"learn_logit_scale must be a bool, got {learn_logit_scale!r}")
         self.reduction = check_reduction(reduction)

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._checks import NEGATIVES, check_choice
+from ._checks import NEGATIVES, check_choice, check_score_tensors
 
 __all__ = ["infonce_from_scores", "symile_loss_from_scores"]
-
 
 
 def infonce_from_scores(scores: torch.Tensor, *, symmetric: bool = False) -> torch.Tensor:
@@ -29,7 +28,8 @@ def infonce_from_scores(scores: torch.Tensor, *, symmetric: bool = False) -> tor
     Parameters
     ----------
     scores : torch.Tensor
-        (N, K) with K >= N; scores already include any scale (e.g. an exact critic's log density ratio).
+        Real floating (N, K) with K >= N >= 2, finite; scores already include any scale (e.g. an exact
+        critic's log density ratio).
     symmetric : bool
         If True (square ``scores`` only), return ``(CE_rows + CE_cols) / 2``.
 
@@ -44,13 +44,10 @@ def infonce_from_scores(scores: torch.Tensor, *, symmetric: bool = False) -> tor
     >>> float(round(infonce_from_scores(torch.zeros(4, 4)).item(), 6)) == round(math.log(4), 6)
     True
     """
-    if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or not scores.is_floating_point():
-        raise ValueError(f"scores must be a floating (N, K) tensor, got {scores!r:.60}")
-    n, k = scores.shape
-    if n < 1 or k < n:
-        raise ValueError(f"scores must have shape (N, K) with K >= N >= 1, got {tuple(scores.shape)}")
-    if not bool(torch.isfinite(scores).all()):
-        raise ValueError("scores contains non-finite values (nan or inf)")
+    (scores,) = check_score_tensors(scores, name="scores")  # real floating, N >= 2 rows, finite
+    n, k = scores.shape if scores.ndim == 2 else (scores.shape[0], -1)
+    if scores.ndim != 2 or k < n:
+        raise ValueError(f"scores must have shape (N, K) with K >= N >= 2, got {tuple(scores.shape)}")
     labels = torch.arange(n, device=scores.device)
     rows = F.cross_entropy(scores, labels)
     if not symmetric:
@@ -66,7 +63,8 @@ def symile_loss_from_scores(scores: Sequence[torch.Tensor], *, negatives: str = 
     Parameters
     ----------
     scores : list of torch.Tensor
-        One tensor per anchor modality m, scores already scaled (e.g. the exact critic
+        One real floating tensor per anchor modality m (M >= 2, one dtype and device, one N >= 2, finite),
+        scores already scaled (e.g. the exact critic
         :math:`\log p(x_1..x_M) / \prod_m p(x_m)`). For ``"n"``: shape (N, N), row i = anchor sample i,
         column j = its j-th candidate, the positive at j = i. For ``"n_squared"``: shape (N,) * M with the
         anchor axis first and then one axis per non-anchor modality in index order; the positive of row i
@@ -87,8 +85,9 @@ def symile_loss_from_scores(scores: Sequence[torch.Tensor], *, negatives: str = 
     True
     """
     check_choice("negatives", negatives, NEGATIVES)
-    if isinstance(scores, torch.Tensor) or not isinstance(scores, Sequence) or len(scores) < 2:
-        raise ValueError("scores must be a list of at least 2 per-anchor score tensors")
+    if isinstance(scores, torch.Tensor):
+        raise TypeError("scores must be a list of at least 2 per-anchor score tensors, got one tensor")
+    scores = check_score_tensors(scores, name="scores", min_count=2)  # one dtype, device and N; finite
     losses = []
     for m, s in enumerate(scores):
         if negatives == "n":
@@ -110,6 +109,4 @@ def symile_loss_from_scores(scores: Sequence[torch.Tensor], *, negatives: str = 
 
 
 def _ce_at(flat: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    if not bool(torch.isfinite(flat).all()):
-        raise ValueError("scores contains non-finite values (nan or inf)")
-    return F.cross_entropy(flat, target)
+    return F.cross_entropy(flat, target)  # (N, K) scores already checked finite

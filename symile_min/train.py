@@ -29,6 +29,14 @@ epoch to the same final weights, history and best epoch as an uninterrupted run 
 torch's RNG, the optimiser and the grad scaler are restored). :meth:`TrainResult.save` /
 :meth:`TrainResult.load` store and rebuild a result.
 
+Data parallel: under ``torchrun`` (or in a process group of W > 1 ranks you initialised) the same call
+trains data-parallel (``docs/distributed.md``): every rank passes the same data and takes its contiguous
+block of each global batch of W * ``batch_size`` rows, the encoders run under ``DistributedDataParallel``,
+the representations are gathered (:func:`symile_min.distributed.gather_features`) so that every positive
+is scored against the global batch, validation and the kept epoch use the global validation set, only
+rank 0 writes files, and the result equals one process's with ``batch_size=W * batch_size`` up to
+rounding (``TrainConfig.local_loss`` picks the cheaper per-rank layout).
+
 Threads: :func:`train` sets torch's thread count to ``TrainConfig.num_threads`` (default 1) for the
 duration of the call and restores the previous value afterwards; ``num_threads=None`` leaves it alone.
 
@@ -51,6 +59,7 @@ import copy
 import dataclasses
 import functools
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -60,10 +69,22 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from . import _ddp
 from . import checkpoint as ckpt
-from ._checks import METHODS, NEGATIVES, as_int, as_real, check_choice, check_seed
+from ._checks import (
+    METHODS,
+    NEGATIVES,
+    as_int,
+    as_real,
+    check_choice,
+    check_log_scale,
+    check_seed,
+    check_weight_size,
+)
+from ._local import clip_rows_loss, symile_rows_loss
 from ._streamed import DEFAULT_CHUNK_ELEMENTS
 from .data import Modalities, modalities
+from .distributed import gather_features
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import clip_loss, symile_loss
 from .model import ENCODERS, SymileModel, _check_outputs
@@ -87,6 +108,10 @@ SCHEDULES = ("constant", "cosine")
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 #: config fields that may differ between a run and its resumption (they do not change the numbers)
 _RESUMABLE_CHANGES = ("progress", "num_threads")
+#: largest integer setting: what torch's int64 arguments hold (above it torch raises raw overflow errors)
+_MAX_INT = 2**63 - 1
+#: most torch threads: torch.set_num_threads(10**6) kills the process trying to start them
+MAX_THREADS = 1024
 
 
 @dataclass(frozen=True)
@@ -154,6 +179,25 @@ class TrainConfig:
         Linear warm-up of the learning rate over the first steps (0: none).
     min_lr : float
         Final learning rate of the cosine schedule (0 <= min_lr <= lr).
+    local_loss : bool
+        Data-parallel runs only (under ``torchrun``; ignored in one process): each rank computes the
+        loss of its own rows against the global batch's candidates instead of the whole global loss
+        (open_clip's ``local_loss``); the same gradient after DDP's averaging, up to rounding, with W
+        times smaller score matrices per rank (see ``docs/distributed.md``).
+
+    Notes
+    -----
+    Under ``torchrun`` (a process group of W > 1 ranks) ``batch_size`` is the number of rows *per rank*:
+    each step trains on a global batch of W * ``batch_size`` rows, the batch one process would train on
+    with ``batch_size=W * batch_size`` (same loss, gradients and weights up to rounding).
+
+    Values that no run could use are refused here, naming the field: a log scale (``logit_scale_*``)
+    whose exp is not a positive finite float32 (|value| above about 87), ``lr * weight_decay >= 1``
+    (AdamW multiplies every weight by ``1 - lr * weight_decay`` each step), more than
+    :data:`MAX_THREADS` threads, integers above 2**63 - 1, and built-in encoder weights larger than
+    ``symile_min._checks.MAX_WEIGHT_ELEMENTS`` (from ``rep_dim`` and ``hidden_dim``). A learning rate
+    or scale that is valid but too large can still make training diverge; :func:`train` then stops with
+    a ValueError naming the epoch, the step and these settings.
     """
 
     method: str = "symile"
@@ -180,6 +224,7 @@ class TrainConfig:
     schedule: str = "constant"
     warmup_steps: int = 0
     min_lr: float = 0.0
+    local_loss: bool = False
 
     def __post_init__(self):
         def put(name, value):  # frozen: normalised values (numpy scalars -> python) set once here
@@ -189,7 +234,7 @@ class TrainConfig:
         check_choice("negatives", self.negatives, NEGATIVES)
         check_choice("encoder", self.encoder, ENCODERS)
         for name in ("rep_dim", "hidden_dim", "batch_size", "epochs", "chunk_elements"):
-            put(name, as_int(getattr(self, name), name))
+            put(name, _as_count(getattr(self, name), name))
         if self.batch_size < 2:
             raise ValueError(
                 f"batch_size must be >= 2 (a contrastive batch needs negatives), got {self.batch_size}"
@@ -200,14 +245,28 @@ class TrainConfig:
             raise ValueError(
                 f"need lr > 0 and weight_decay >= 0, got lr={self.lr!r}, weight_decay={self.weight_decay!r}"
             )
+        if self.lr * self.weight_decay >= 1:
+            raise ValueError(
+                f"need lr * weight_decay < 1 (AdamW multiplies every weight by 1 - lr * weight_decay per "
+                f"step), got lr={self.lr!r}, weight_decay={self.weight_decay!r}"
+            )
+        put("logit_scale_init", check_log_scale(self.logit_scale_init, "logit_scale_init"))
         put("seed", check_seed(self.seed))  # numpy ints become python ints (JSON)
         for name in ("logit_scale_min", "logit_scale_max"):
-            put(name, as_real(getattr(self, name), name, optional=True, what="a finite number (a log scale)"))
+            value = as_real(getattr(self, name), name, optional=True, what="a finite number (a log scale)")
+            put(name, check_log_scale(value, name) if value is not None else None)
         low, high = self.logit_scale_min, self.logit_scale_max
         if low is not None and high is not None and low > high:
             raise ValueError(f"need logit_scale_min <= logit_scale_max, got {low!r} > {high!r}")
         for name in ("patience", "num_threads"):
-            put(name, as_int(getattr(self, name), name, optional=True))
+            put(name, _as_count(getattr(self, name), name, optional=True))
+        if self.num_threads is not None and self.num_threads > MAX_THREADS:
+            raise ValueError(
+                f"num_threads must be None or an int in [1, {MAX_THREADS}], got {self.num_threads!r}"
+            )
+        check_weight_size(1, self.rep_dim, what=f"rep_dim={self.rep_dim}")
+        if self.encoder == "mlp":
+            check_weight_size(self.hidden_dim, self.rep_dim, what=f"hidden_dim={self.hidden_dim}, rep_dim")
         if self.grouped not in (None, True, False):
             raise ValueError(f"grouped must be None, True or False, got {self.grouped!r}")
         if not isinstance(self.progress, bool):
@@ -223,13 +282,24 @@ class TrainConfig:
             raise ValueError(f"grad_clip must be None or a number > 0, got {self.grad_clip!r}")
         put("grad_clip", clip)
         check_choice("schedule", self.schedule, SCHEDULES)
-        put("warmup_steps", as_int(self.warmup_steps, "warmup_steps", minimum=0))
+        put("warmup_steps", _as_count(self.warmup_steps, "warmup_steps", minimum=0))
         if not 0 <= self.min_lr <= self.lr:
             raise ValueError(f"min_lr must lie in [0, lr = {self.lr!r}], got {self.min_lr!r}")
+        if not isinstance(self.local_loss, bool):
+            raise ValueError(f"local_loss must be True or False, got {self.local_loss!r}")
 
     def to_dict(self) -> dict:
         """The config as a JSON-able dict (``TrainConfig(**cfg.to_dict()) == cfg``)."""
         return dataclasses.asdict(self)
+
+
+def _as_count(value, name: str, *, minimum: int = 1, optional: bool = False) -> int | None:
+    """:func:`as_int` with the upper limit every integer setting shares (2**63 - 1, torch's int64)."""
+    value = as_int(value, name, minimum=minimum, optional=optional)
+    if value is not None and value > _MAX_INT:
+        shown = repr(value) if value < 10**30 else f"an int of {len(str(value))} digits"
+        raise ValueError(f"{name} must be an int in [{minimum}, 2**63 - 1], got {shown}")
+    return value
 
 
 @dataclass
@@ -562,6 +632,26 @@ def train(
         if not callable(cb):
             raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
     device = resolve_device(config.device)
+    group = None
+    if _ddp.requested():  # under torchrun: data-parallel (docs/distributed.md)
+        device = _rank_device(config, device)
+        group = _ddp.join(device)
+    finished = False
+    try:
+        result = _train_checked(
+            train_data, val_data, config, device, group, model=model, callbacks=callbacks, log_dir=log_dir,
+            tensorboard=tensorboard, checkpoint=checkpoint, resume=resume,
+        )
+        finished = True
+        return result
+    finally:
+        if group is not None:
+            _ddp.leave(group, synchronise=finished)
+
+
+def _train_checked(
+    train_data, val_data, config, device, group, *, model, callbacks, log_dir, tensorboard, checkpoint, resume
+) -> TrainResult:
     payload = ckpt.load_payload(resume) if resume is not None else None
     if payload is not None:
         check_resumable(payload, config, resume)
@@ -571,14 +661,18 @@ def train(
         model = _as_model(model, config)
     builtin = model is None or model.builtin
     names = model.names if model is not None else None
+    dtype = _input_dtype(model)
 
-    train_src = modalities(train_data, name="train_data", flat=builtin, names=names, device=device)
-    val_src = modalities(val_data, name="val_data", flat=builtin, names=train_src.names, device=device)
+    common = dict(flat=builtin, device=device, dtype=dtype)
+    train_src = modalities(train_data, name="train_data", names=names, **common)
+    val_src = modalities(val_data, name="val_data", names=train_src.names, **common)
     data_info = _check_splits(train_src, val_src, model)
     if payload is not None and payload.get("data") not in (None, data_info):
         raise ValueError(
             f"resume={str(resume)!r} was trained on other data ({payload['data']}), not {data_info}"
         )
+    if group is not None:
+        _check_ranks(group, config, train_src, val_src, payload)
 
     old_threads = torch.get_num_threads()
     if config.num_threads is not None:
@@ -586,10 +680,65 @@ def train(
     try:
         return _train_loop(
             train_src, val_src, config, model, device, callbacks=callbacks, log_dir=log_dir,
-            tensorboard=tensorboard, checkpoint=checkpoint, payload=payload, data_info=data_info,
+            tensorboard=tensorboard, checkpoint=checkpoint, payload=payload, data_info=data_info, group=group,
         )
     finally:
         torch.set_num_threads(old_threads)
+
+
+def _input_dtype(model) -> torch.dtype:
+    """The dtype of floating inputs: the model's (built-in encoders: float32; a double model: float64)."""
+    if model is None or not model.log_scale.dtype.is_floating_point:
+        return torch.float32
+    return model.log_scale.dtype
+
+
+def _rank_device(config: TrainConfig, device: torch.device) -> torch.device:
+    """Under torchrun: "cuda" / "auto" mean this rank's GPU (``LOCAL_RANK``); MPS has no backend."""
+    if device.type == "mps":
+        raise ValueError("device='mps' cannot run data-parallel (torch.distributed has no MPS backend)")
+    if device.type != "cuda":
+        return device
+    if config.device in ("auto", "cuda"):
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        device = torch.device("cuda", local % torch.cuda.device_count())
+    torch.cuda.set_device(device)
+    return device
+
+
+def _check_ranks(group, config: TrainConfig, train_src: Modalities, val_src: Modalities, payload) -> None:
+    """Every rank passed the same config, data and checkpoint (train() shards the rows itself)."""
+    def rows(src):  # a loader is sharded by its own DistributedSampler: only its sampler is checked
+        return src.n if src.kind != "loader" else None
+
+    for src in (train_src, val_src):
+        if src.kind == "loader":
+            _check_sharded_loader(src, group)
+    tensors = [src.tensors for src in (train_src, val_src) if src.kind == "tensors"]
+    state = payload["train_state"] if payload is not None else None
+    settings = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
+    _ddp.check_same(group, {
+        "train rows": rows(train_src),
+        "validation rows": rows(val_src),
+        "config": settings,
+        "data checksum": _ddp.data_fingerprint([x for xs in tensors for x in xs]) if tensors else None,
+        "checkpoint epoch": int(state["epoch"]) if state is not None else None,
+        "checkpoint step": int(state["step"]) if state is not None else None,
+    })
+
+
+def _check_sharded_loader(src: Modalities, group) -> None:
+    from torch.utils.data import DistributedSampler, IterableDataset
+
+    if isinstance(src.loader.dataset, IterableDataset):
+        return  # an iterable dataset shards itself (the trainer checks the batch counts per step)
+    if not isinstance(_ddp.loader_sampler(src.loader), DistributedSampler):
+        raise ValueError(
+            f"{src.name} is a DataLoader without a DistributedSampler: under {group.world} ranks every rank "
+            f"would read every row. Build it with sampler=torch.utils.data.DistributedSampler(dataset, "
+            f"seed=...) (train() calls its set_epoch), or pass the in-memory data or the Dataset itself, "
+            f"which train() shards"
+        )
 
 
 def _as_model(model, config: TrainConfig) -> SymileModel:
@@ -662,7 +811,7 @@ def _device_generator(device: torch.device, seed: int) -> torch.Generator:
 
 def _train_loop(
     train_src, val_src, config, model, device, *, callbacks, log_dir, tensorboard, checkpoint, payload,
-    data_info,
+    data_info, group=None,
 ) -> TrainResult:
     t0 = time.perf_counter()
     bs = config.batch_size
@@ -672,6 +821,10 @@ def _train_loop(
     grouped = config.grouped
     if grouped and not (in_memory and builtin):
         raise ValueError("grouped=True needs the built-in encoders on in-memory data (a list or dict)")
+    if group is not None:  # the grouped losses encode every distinct row on every rank: nothing to shard
+        if grouped:
+            raise ValueError(f"grouped=True runs in one process only, not under {group.world} ranks")
+        grouped = False
     if builtin and in_memory and grouped is not False:
         uniq, train_ids, val_ids = _distinct_rows(train_x, val_x)
         if grouped is None:
@@ -686,8 +839,8 @@ def _train_loop(
         if cuda:
             torch.cuda.manual_seed(config.seed)
         if model is None:
-            model = SymileModel(
-                [x.shape[1] for x in train_x],
+            model = SymileModel(  # the same weights on every rank (DDP also broadcasts rank 0's)
+                _input_widths(train_src, val_src),
                 config.rep_dim,
                 config.encoder,
                 hidden_dim=config.hidden_dim,
@@ -702,12 +855,30 @@ def _train_loop(
         model.to(device)
         if not builtin:
             _preflight(model, val_src)
+        if group is not None:  # each rank its own stream from here (dropout masks differ across shards)
+            rank_seed = (config.seed + group.rank) % 2**63
+            torch.random.default_generator.manual_seed(rank_seed)
+            if cuda:
+                torch.cuda.manual_seed(rank_seed)
         return _epochs(
             model, train_src, val_src, config, device, grouped,
             (uniq, train_ids, val_ids) if grouped else None,
             callbacks=callbacks, log_dir=log_dir, tensorboard=tensorboard, checkpoint=checkpoint,
-            payload=payload, data_info=data_info, t0=t0,
+            payload=payload, data_info=data_info, t0=t0, group=group,
         )
+
+
+def _input_widths(train_src: Modalities, val_src: Modalities) -> list[int]:
+    """The built-in encoders' input widths d_m: from the tensors, a Dataset's first row or the first
+    validation batch of a DataLoader (read once more in training; validation loaders are rarely shuffled)."""
+    if train_src.kind == "tensors":
+        return [int(x.shape[1]) for x in train_src.tensors]
+    if train_src.kind == "dataset":
+        return [int(x.shape[1]) for x in train_src.batch(torch.arange(1))]
+    source = val_src if val_src.kind == "loader" else train_src
+    for xs in source.batches():
+        return [int(x.shape[1]) for x in xs]
+    raise ValueError(f"{source.name} yielded no batch")
 
 
 def _preflight(model: SymileModel, val_src: Modalities) -> None:
@@ -725,11 +896,13 @@ def _preflight(model: SymileModel, val_src: Modalities) -> None:
 
 def _epochs(
     model, train_src, val_src, config, device, grouped, distinct, *, callbacks, log_dir, tensorboard,
-    checkpoint, payload, data_info, t0,
+    checkpoint, payload, data_info, t0, group=None,
 ) -> TrainResult:
     bs = config.batch_size
     kind = train_src.kind
     n_train, n_val = train_src.n, val_src.n
+    ddp = group is not None
+    world, lead = (group.world, group.lead) if ddp else (1, True)
     gen = torch.Generator().manual_seed(config.seed)  # batch order (and, on the CPU, negative permutations)
     neg_gen = gen if device.type == "cpu" else _device_generator(device, config.seed)
     opt = _adamw(model, lr=config.lr, weight_decay=config.weight_decay)
@@ -739,10 +912,14 @@ def _epochs(
     acc = torch.float64 if device.type != "mps" else torch.float32  # loss sums on the device (no sync)
     uniq, train_ids, val_ids = distinct if grouped else (None, None, None)
 
-    starts = [s for s in range(0, n_train, bs) if min(bs, n_train - s) >= 2] if kind != "loader" else None
+    # batch plan: global batches of world * bs rows, kept when every rank gets >= 1 row and there are >= 2
+    gbs, keep = bs * world, max(2, world)
+    starts = None
+    if kind != "loader":
+        starts = [s for s in range(0, n_train, gbs) if min(gbs, n_train - s) >= keep]
     val_starts = None
     if val_src.kind != "loader":
-        val_starts = [s for s in range(0, n_val, bs) if min(bs, n_val - s) >= 2]
+        val_starts = [s for s in range(0, n_val, gbs) if min(gbs, n_val - s) >= keep]
     per_epoch = len(starts) if starts is not None else _loader_len(train_src)
     scheduled = config.schedule != "constant" or config.warmup_steps > 0
     if scheduled and per_epoch is None and config.schedule == "cosine":
@@ -753,6 +930,11 @@ def _epochs(
     done = False
     if payload is not None:  # resume: restore everything the remaining epochs depend on
         state = payload["train_state"]
+        if int(state.get("world_size", 1)) != world:
+            raise ValueError(
+                f"the checkpoint was written by a run of {int(state.get('world_size', 1))} rank(s); resume "
+                f"it with the same number, not {world} (the global batch is ranks x batch_size)"
+            )
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         if scaler is not None and state["scaler"] is not None:
@@ -760,25 +942,32 @@ def _epochs(
         gen.set_state(state["generator"])
         if neg_gen is not gen and state["negatives_generator"] is not None:
             neg_gen.set_state(state["negatives_generator"].to(neg_gen.get_state().device))
-        torch.set_rng_state(state["rng"])
-        if device.type == "cuda" and state.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        torch.set_rng_state(state["rng"] if not ddp else state["rank_rng"][group.rank])
+        cuda_rng = state.get("cuda_rng")
+        if ddp:
+            cuda_rng = (state.get("rank_cuda_rng") or [None] * world)[group.rank]
+        if device.type == "cuda" and cuda_rng is not None:
+            torch.cuda.set_rng_state(cuda_rng, device)
         rows = [tuple(r) for r in payload["history"]["rows"]]
         best_val, since_best, step = float(state["best_val"]), int(state["since_best"]), int(state["step"])
         best_epoch, best_state = int(payload["best_epoch"]), payload["state_dict"]
         first, done = int(state["epoch"]) + 1, bool(state["done"])
 
-    logger = _Logger(log_dir, tensorboard)
+    net = None  # DDP's wrapper of the encoders' forward pass (rank 0's weights broadcast to every rank)
+    if ddp:
+        net = _ddp.wrap(model, device, functools.partial(_autocast, device, config.precision), mixed)
+    logger = _Logger(log_dir if lead else None, tensorboard)
+    checkpoint = checkpoint if lead else None  # only rank 0 writes files
     epochs = range(first, config.epochs + 1) if not done else range(0)
-    if config.progress:
+    if config.progress and lead:
         from tqdm.auto import tqdm
 
         epochs = tqdm(epochs, desc=f"{config.method} training", unit="epoch", initial=first - 1,
                       total=config.epochs)
 
     def snapshot(epoch: int, finished: bool) -> dict:
-        """The resumable state after ``epoch`` (tensors on the CPU)."""
-        return _to_cpu({
+        """The resumable state after ``epoch`` (tensors on the CPU); every rank's RNG under DDP."""
+        state = {
             "epoch": epoch,
             "done": finished,
             "step": step,
@@ -792,7 +981,14 @@ def _epochs(
             "best_val": best_val,
             "since_best": since_best,
             "data": data_info,
-        })
+        }
+        if ddp:  # a collective: every rank calls snapshot at the same points
+            state["world_size"] = world
+            state["rank_rng"] = group.gather_states(torch.get_rng_state())
+            state["rank_cuda_rng"] = (
+                group.gather_states(torch.cuda.get_rng_state(device)) if device.type == "cuda" else None
+            )
+        return _to_cpu(state)
 
     def payload_now(state: dict) -> dict:
         kept = best_state if best_state is not None else model.state_dict()
@@ -804,32 +1000,44 @@ def _epochs(
     for epoch in epochs:
         model.train()
         train_sum, n_steps = torch.zeros((), dtype=acc, device=device), 0
-        if kind == "loader":
+        if ddp:
+            batches = _rank_batches(train_src, starts, gbs, gen, device, group, epoch, "train_data")
+        elif kind == "loader":
             batches = ((None, xs) for xs in train_src.batches(device))
         else:
             perm = torch.randperm(n_train, generator=gen)  # (N,) this epoch's batch order
             if kind == "tensors":
                 perm = perm.to(device)
             batches = ((perm[s : s + bs], None) for s in starts)
-        for idx, xs in batches:
-            if xs is not None and xs[0].shape[0] < 2:
+        for idx, xs, *sizes in batches:
+            if xs is not None and xs[0].shape[0] < 2 and not ddp:
                 continue  # a loader's last batch of one row has no negatives
             if scheduled:
-                for group in opt.param_groups:
-                    group["lr"] = lr_at(config, step, total_steps)
-            if grouped:
-                loss = batch_loss(model, config, uniq, mixed, neg_gen, [ids[idx] for ids in train_ids])
-            else:
-                if xs is None:  # idx: (B,) row indices into the split
-                    xs = train_src.batch(idx) if kind == "tensors" else _to(train_src.batch(idx), device)
-                loss = batch_loss(model, config, xs, mixed, neg_gen)  # scalar, nats
+                for param_group in opt.param_groups:
+                    param_group["lr"] = lr_at(config, step, total_steps)
+            try:
+                if ddp:  # this rank's block, encoded under DDP and gathered: scored against the global batch
+                    reps, scale = net(xs)  # M x (B_rank, d)
+                    reps = gather_features(reps, sizes=sizes[0])  # M x (B_global, d), rows by rank
+                    loss = _rank_loss(config, reps, scale, neg_gen, sizes[0], group)
+                elif grouped:
+                    loss = batch_loss(model, config, uniq, mixed, neg_gen, [ids[idx] for ids in train_ids])
+                else:
+                    if xs is None:  # idx: (B,) row indices into the split
+                        xs = train_src.batch(idx) if kind == "tensors" else _to(train_src.batch(idx), device)
+                    loss = batch_loss(model, config, xs, mixed, neg_gen)  # scalar, nats
+            except ValueError as err:
+                _raise_if_diverged(err, model, config, epoch, step)
+                raise
             optimizer_step(loss, opt, scaler, params, config)
             model.clamp_logit_scale(config.logit_scale_min, config.logit_scale_max)  # no-op by default
             train_sum += loss.detach().to(acc)
             n_steps += 1
             step += 1
         if n_steps == 0:
-            raise ValueError("train_data yielded no batch of >= 2 rows")
+            raise ValueError(f"train_data yielded no batch of >= {keep} rows")
+        if ddp and config.local_loss:  # each rank summed its own share of the global losses
+            train_sum = group.all_sum(train_sum) / world
 
         # validation: the same negatives every epoch (fixed generator), so epochs are comparable
         model.eval()
@@ -838,16 +1046,32 @@ def _epochs(
             val_gen = _device_generator(device, config.seed + 1)
         with torch.no_grad():
             val_sum, val_rows = torch.zeros((), dtype=acc, device=device), 0
-            for idx, xs in _val_batches(val_src, val_starts, bs, device):
-                if grouped:
-                    loss = batch_loss(model, config, uniq, mixed, val_gen, [ids[idx] for ids in val_ids])
-                else:
-                    loss = batch_loss(model, config, xs, mixed, val_gen)
-                b = int(idx.numel()) if idx is not None else int(xs[0].shape[0])
+            if ddp:
+                val_batches = _rank_batches(val_src, val_starts, gbs, None, device, group, epoch, "val_data")
+            else:
+                val_batches = _val_batches(val_src, val_starts, bs, device)
+            for idx, xs, *sizes in val_batches:
+                try:
+                    if ddp:
+                        reps, scale = net.module(xs)  # no gradient: DDP's bookkeeping not needed
+                        reps = gather_features(reps, sizes=sizes[0])
+                        loss = _rank_loss(config, reps, scale, val_gen, sizes[0], group)
+                        b = sum(sizes[0])
+                    elif grouped:
+                        loss = batch_loss(model, config, uniq, mixed, val_gen, [ids[idx] for ids in val_ids])
+                        b = int(idx.numel())
+                    else:
+                        loss = batch_loss(model, config, xs, mixed, val_gen)
+                        b = int(idx.numel()) if idx is not None else int(xs[0].shape[0])
+                except ValueError as err:
+                    _raise_if_diverged(err, model, config, epoch, step)
+                    raise
                 val_sum += loss.to(acc) * b
                 val_rows += b
             if val_rows == 0:
-                raise ValueError("val_data yielded no batch of >= 2 rows")
+                raise ValueError(f"val_data yielded no batch of >= {keep} rows")
+            if ddp and config.local_loss:
+                val_sum = group.all_sum(val_sum) / world
             val_loss = float(val_sum) / val_rows  # one read-back per epoch
         improved = val_loss < best_val
         if improved:
@@ -859,12 +1083,19 @@ def _epochs(
         rows.append(row)
         logger.epoch(rows)
         stop = config.patience is not None and since_best >= config.patience
-        if checkpoint is not None:
+        if ddp:
+            state = snapshot(epoch, stop)  # every rank (a collective); rank 0 writes it
+            if checkpoint is not None:
+                ckpt.save_payload(checkpoint, payload_now(state))
+            group.barrier()  # the file is complete before any rank goes on (or stops, or resumes)
+        elif checkpoint is not None:
             ckpt.save_payload(checkpoint, payload_now(snapshot(epoch, stop)))
         info = EpochInfo(epoch, dict(zip(HISTORY_COLUMNS, row, strict=True)), model, opt, best_epoch)
         for cb in callbacks:
             stop = bool(cb(info)) or stop
-        if config.progress:
+        if ddp:
+            stop = group.any(stop)  # a callback's stop on any rank stops every rank
+        if config.progress and lead:
             epochs.set_postfix(train=f"{row[1]:.4f}", val=f"{val_loss:.4f}", best=best_epoch)
         if stop:
             break
@@ -873,11 +1104,92 @@ def _epochs(
     state = snapshot(epoch, True) if not done else payload["train_state"]
     if checkpoint is not None:
         ckpt.save_payload(checkpoint, payload_now(state))
+    if ddp:
+        group.barrier()
     if best_state is not None:  # None only if every val loss was nan
         model.load_state_dict(best_state)
     model.eval()
     history = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
     return TrainResult(model, history, best_epoch, config, time.perf_counter() - t0, grouped, state)
+
+
+def _rank_loss(config: TrainConfig, reps, scale, generator, sizes, group) -> torch.Tensor:
+    """This rank's loss on the gathered M x (N, d) batch; DDP's mean over ranks is the global loss.
+
+    Global layout: every rank computes the whole loss (the same number everywhere). ``local_loss``:
+    the per-row losses of this rank's rows against every candidate, summed and weighted by W / N
+    (:mod:`symile_min._local`), so the ranks' mean is the global mean even when blocks are uneven.
+    """
+    if not config.local_loss:
+        return _loss(config, reps, scale, generator)
+    start, n, total = sum(sizes[: group.rank]), sizes[group.rank], sum(sizes)
+    if config.method == "clip":
+        per_row = clip_rows_loss(reps, scale, start, n)  # (n,)
+    else:
+        per_row = symile_rows_loss(
+            reps, scale, start, n, negatives=config.negatives, generator=generator,
+            chunk_elements=config.chunk_elements,
+        )
+    return per_row.sum() * (group.world / total)
+
+
+def _rank_batches(src: Modalities, starts, gbs: int, gen, device, group, epoch: int, name: str):
+    """This rank's batches under DDP: (idx or None, M inputs (B_rank, ...), every rank's block size).
+
+    In-memory data and Datasets follow the global batch plan: ``gen`` draws the same order on every rank
+    (None: validation's fixed order), cut into global batches of ``gbs`` rows at ``starts``, of which
+    this rank takes its contiguous block. A DataLoader yields its own batches (its DistributedSampler
+    shards them; ``set_epoch`` is called) and the block sizes are exchanged every step; a rank that runs
+    out of batches before the others is an error naming the ranks, raised on every rank.
+    """
+    if src.kind == "loader":
+        sampler = _ddp.loader_sampler(src.loader)
+        if callable(getattr(sampler, "set_epoch", None)):
+            sampler.set_epoch(epoch)
+        steps, it = 0, src.batches(device)
+        while True:
+            xs = next(it, None)
+            sizes = [row[0] for row in group.gather_ints([-1 if xs is None else xs[0].shape[0]])]
+            if all(n < 0 for n in sizes):
+                return
+            if any(n < 0 for n in sizes):
+                short = [r for r, n in enumerate(sizes) if n < 0]
+                rest = {r: n for r, n in enumerate(sizes) if n >= 0}
+                raise ValueError(
+                    f"{name}: rank(s) {short} ran out of batches after {steps} step(s) while rank(s) "
+                    f"{list(rest)} still yield batches (of {list(rest.values())} rows): every rank needs the "
+                    f"same number of batches per epoch (a DistributedSampler gives that)"
+                )
+            steps += 1
+            if sum(sizes) >= 2:
+                yield None, xs, sizes
+        return
+    n = src.n
+    order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)  # (N,) same on all
+    if src.kind == "tensors":
+        order = order.to(device)
+    for s in starts:
+        sizes, offset = _ddp.shard(min(gbs, n - s), group.world, group.rank)
+        idx = order[s + offset : s + offset + sizes[group.rank]]  # (B_rank,) this rank's block
+        xs = src.batch(idx) if src.kind == "tensors" else _to(src.batch(idx), device)
+        yield idx, xs, sizes
+
+
+def _raise_if_diverged(err: ValueError, model, config: TrainConfig, epoch: int, step: int) -> None:
+    """A loss input check failed after some steps because training blew up: say so, naming the settings."""
+    if step == 0:
+        return
+    with torch.no_grad():
+        scale = float(model.logit_scale.detach().cpu())
+        weights_ok = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    if math.isfinite(scale) and scale > 0 and weights_ok:
+        return
+    what = f"the logit scale became {scale:.4g}" if weights_ok else "the weights became non-finite"
+    raise ValueError(
+        f"training diverged at epoch {epoch}, step {step}: {what} (lr={config.lr!r}, "
+        f"logit_scale_init={config.logit_scale_init!r}, logit_scale_max={config.logit_scale_max!r}); lower "
+        f"lr or logit_scale_init, clip gradients (grad_clip) or clamp the scale (logit_scale_max)"
+    ) from err
 
 
 def _val_batches(val_src: Modalities, val_starts, bs: int, device):

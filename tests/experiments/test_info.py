@@ -29,7 +29,7 @@ def test_parse_base(text, expected):
     assert info.parse_base(text) == expected
 
 
-@pytest.mark.parametrize("text", ["1", "0", "-2", "x", "nan"])
+@pytest.mark.parametrize("text", ["1", "0", "-2", "x", "nan", "0.5"])  # regression: issue 10 (0.5)
 def test_parse_base_rejects_bad_bases(text):
     with pytest.raises(argparse.ArgumentTypeError, match="base"):
         info.parse_base(text)

@@ -117,3 +117,18 @@ def test_invalid_parameters_raise(kwargs, match):
 def test_unreachable_or_invalid_target_tc_raises(tc, match):
     with pytest.raises(ValueError, match=match):
         GaussianTC.rho_for_total_correlation((1, 1), tc)
+
+
+@pytest.mark.parametrize("dims", [(10**9, 1), (10**400, 1), (8193, 1)])
+def test_blocks_whose_correlation_matrix_cannot_exist_are_a_value_error(dims):
+    # regression: issue 10 -- dims = (10**9, 1) was a MemoryError (6.9 EiB), (10**400, 1) an OverflowError
+    with pytest.raises(ValueError, match="correlation matrix would hold .* could not be allocated"):
+        GaussianTC(dims=dims, correlation=0.5)
+    with pytest.raises(ValueError, match="could not be allocated"):
+        GaussianTC.rho_for_total_correlation(dims, 1.0)
+
+
+def test_a_sample_too_large_to_allocate_is_a_value_error():
+    # regression: issue 10
+    with pytest.raises(ValueError, match=r"sample\(n=1000000000\) .* could not be allocated"):
+        GaussianTC(dims=(1, 1), correlation=0.5).sample(10**9, 0)

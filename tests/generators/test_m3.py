@@ -217,3 +217,16 @@ def test_joint_pmf_refuses_more_than_two_to_the_24_cells():
 def test_unknown_target_is_rejected():
     with pytest.raises(ValueError, match=r"target must be 'image' .* got 'class'"):
         SyntheticM3().bayes_accuracy(target="class")
+
+
+@pytest.mark.parametrize("w", [10**9, 10**400])
+def test_a_number_of_languages_whose_text_cannot_exist_is_a_value_error(w):
+    # regression: issue 10 -- w = 10**9 hung in joint_pmf (K**w) and sampling ran out of memory
+    with pytest.raises(ValueError, match="text .* could not be allocated"):
+        SyntheticM3(w=w)
+
+
+def test_joint_pmf_refuses_a_large_w_without_computing_k_to_the_w():
+    # regression: issue 10
+    with pytest.raises(ValueError, match=r"more than 2\*\*30 cells"):
+        SyntheticM3(w=30).joint_pmf()

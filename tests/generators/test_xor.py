@@ -261,8 +261,8 @@ def test_decode_rejects_out_of_range_integers():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"d": 0}, r"d must be >= 1, got 0"),
-        ({"d": -1}, r"d must be >= 1, got -1"),
+        ({"d": 0}, r"d must be in \[1, \d+\], got 0"),
+        ({"d": -1}, r"d must be in \[1, \d+\], got -1"),
         ({"d": 2.5}, r"d must be an int, got 2\.5"),
         ({"d": True}, r"d must be an int, got True"),
         ({"p": -0.1}, r"p must be in \[0, 1\], got -0\.1"),
@@ -312,3 +312,23 @@ def test_bayes_guess_when_c_equals_a_is_right_with_probability_q_over_one_minus_
     assert copies.max(axis=1).sum() == pytest.approx(copies[:, 0].sum(), abs=1e-15)  # b = 0 is a best guess
     # and the two cases add up to the documented Bayes accuracy
     assert copies[:, 0].sum() + (1 - p_c_is_a) == pytest.approx(float(xor_bayes_accuracy(d, p)), abs=1e-12)
+
+
+@pytest.mark.parametrize("call", [lambda d: xor_info_table(d, 0.5), lambda d: xor_bayes_accuracy(d, 0.5),
+                                  lambda d: BinaryXOR(d=d)])
+def test_a_d_that_no_sample_could_hold_is_a_value_error_saying_why(call):
+    # regression: issue 10 -- d = 10**400 was an OverflowError (d * log 2 is no float)
+    with pytest.raises(ValueError, match=r"d must be in \[1, 268435456\], got .* \(one sample of d coord"):
+        call(10**400)
+
+
+def test_a_sample_too_large_to_allocate_is_a_value_error():
+    # regression: issue 10 -- BinaryXOR(d=5).sample(10**9) was a MemoryError
+    with pytest.raises(ValueError, match=r"sample\(n=1000000000\) with 15 entries per sample .* could not"):
+        BinaryXOR(d=5).sample(10**9, 0)
+
+
+def test_complex_bits_are_refused():
+    # regression: issue 10 -- 1 + 0j passed as a bit
+    with pytest.raises(TypeError, match="bits must hold real 0/1 values, got dtype complex128"):
+        encode_bits(np.array([[1, 0]]) + 0j)

@@ -512,7 +512,7 @@ def test_three_source_imin_agrees_with_dit_on_one_distribution():
         ({"sources": [0, 1], "target": 2, "measure": "wb"}, r"measure must be one of .*got 'wb'"),
         ({"sources": [0, 1], "target": 2, "labels": ("a",)}, r"labels must be 2 distinct.*\('a',\)"),
         ({"sources": [0, 1], "target": 2, "labels": ("a", "a")}, r"labels must be 2 distinct"),
-        ({"sources": [0, 1], "target": 2, "tol": 0.0}, r"tol must be a finite number > 0, got 0.0"),
+        ({"sources": [0, 1], "target": 2, "tol": 0.0}, r"tol must be a finite real number > 0, got 0.0"),
         ({"sources": [0, 1], "target": 2, "base": 1}, r"base must be .*got 1"),
     ],
 )

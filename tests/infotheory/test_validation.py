@@ -395,3 +395,42 @@ def test_conditional_mutual_information_takes_given_and_its_alias_z():
 def test_conditional_mutual_information_needs_exactly_one_of_given_and_z(kwargs, match):
     with pytest.raises(TypeError, match=match):
         it.conditional_mutual_information(XOR, 0, 1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("atol", "error"),
+    [(float("nan"), ValueError), (-1.0, ValueError), (float("inf"), ValueError), ("x", TypeError),
+     (True, TypeError)],
+)
+def test_a_tolerance_must_be_finite_and_non_negative_everywhere(atol, error):
+    # regression: issue 10 -- atol = nan silently disabled the sum check (|s - 1| > nan is always False)
+    from infotheory import decision
+
+    calls = [
+        lambda: it.validate_pmf([0.5, 0.6], atol=atol),
+        lambda: SparsePMF([[0], [1]], [0.5, 0.5], atol=atol),
+        lambda: decision.partition_rows(np.eye(2), tol=atol),
+        lambda: decision.choice_probabilities(np.eye(2), tie_atol=atol),
+    ]
+    for call in calls:
+        with pytest.raises(error, match="must be a finite real number >= 0"):
+            call()
+
+
+def test_a_float_shape_is_refused_not_truncated():
+    # regression: issue 10 -- shape=(2.5, 2) was truncated to (2, 2)
+    from infotheory._validation import check_shape
+
+    with pytest.raises(TypeError, match=r"shape\[0\] must be an int >= 1, got 2.5"):
+        SparsePMF([[0, 0], [1, 1]], [0.5, 0.5], shape=(2.5, 2))
+    with pytest.raises(ValueError, match=r"has 1 entries for 2 variables"):
+        SparsePMF([[0, 0], [1, 1]], [0.5, 0.5], shape=(2,))
+    assert check_shape((np.int64(2), 3)) == (2, 3)
+    assert SparsePMF([[0, 0], [1, 1]], [0.5, 0.5], shape=(np.int64(3), 2)).shape == (3, 2)
+
+
+@pytest.mark.parametrize("values", [np.full(4, 0.25) + 0j, np.array(["a", "b"])])
+def test_complex_or_string_tables_are_refused_not_truncated(values):
+    # regression: issue 10 -- no imaginary part is ever dropped silently
+    with pytest.raises(TypeError, match="must hold real numbers"):
+        it.validate_pmf(values)

@@ -58,7 +58,7 @@ def test_bound_is_the_cap_minus_the_loss_in_the_requested_base(n, m, negatives, 
     [
         (lambda: bound_cap(0, 3), "n must be an int >= 1, got 0"),
         (lambda: bound_cap(10, 1), "m must be an int >= 2, got 1"),
-        (lambda: bound_cap(10, 3, base=0.5), "base must be > 1, got 0.5"),
+        (lambda: bound_cap(10, 3, base=0.5), r"base must be a finite real number > 1 .*, got 0.5"),
         (lambda: bound_cap(10, 3, method="simile"), "'simile'"),
         (lambda: bound_from_loss(-0.1, 10, 3), r"loss must be a finite cross-entropy >= 0 \(nats\), got -0"),
         (lambda: bound_from_loss(math.nan, 10, 3), "got nan"),
@@ -297,3 +297,34 @@ def test_bound_estimate_of_a_model_is_reproducible_from_its_seed(xor_bits):
     data = xor_bits(400, 2)
     runs = [bound_estimate(model, data, batch_size=100, seed=s)["bound"] for s in (3, 3, 4)]
     assert runs[0] == runs[1] != runs[2]
+
+
+@pytest.mark.parametrize(
+    ("base", "error"),
+    [(1, ValueError), (0.5, ValueError), (math.nan, ValueError), (math.inf, ValueError), (True, TypeError),
+     ("2", TypeError)],
+)
+def test_every_bound_refuses_a_base_that_is_not_finite_and_above_one(base, error):
+    # regression: issue 10 -- base 1 divided by zero, base 0.5 gave a negative bound, base inf a zero cap
+    calls = [
+        lambda: bound_cap(8, 3, base=base),
+        lambda: bound_from_loss(1.0, 8, 3, base=base),
+        lambda: summarise_bounds([1.0, 1.1], 8, 3, method="symile", base=base),
+    ]
+    for call in calls:
+        with pytest.raises(error, match="base must be a finite real number > 1"):
+            call()
+
+
+def test_an_empty_list_of_losses_is_an_error_not_a_nan_bound():
+    # regression: issue 10 -- summarise_bounds([]) returned bound = nan
+    with pytest.raises(ValueError, match="losses is empty"):
+        summarise_bounds([], 8, 3, method="symile")
+    with pytest.raises(ValueError, match="loss must be a finite cross-entropy"):
+        summarise_bounds([math.nan], 8, 3, method="symile")
+
+
+def test_numpy_ints_count_as_ints_in_the_bounds():
+    # regression: issue 10 -- np.int64(8) was refused although the seed rule accepts numpy ints
+    assert bound_cap(np.int64(8), np.int64(3)) == bound_cap(8, 3) == 3.0
+    assert bound_from_loss(torch.tensor(0.0), 8, 3) == 3.0

@@ -136,3 +136,98 @@ def test_check_reps_and_check_scale_read_no_values_off_the_cpu():
     check_scale(torch.ones((), device="meta"))
     with pytest.raises(ValueError, match="non-finite"):  # on the CPU the values are still checked
         check_reps([torch.ones(3, 2), torch.full((3, 2), math.nan)])
+
+
+# regression: issue 10 -- one validator per kind of argument, each naming the bad value
+
+
+@pytest.mark.parametrize(
+    ("scale", "error", "match"),
+    [
+        (torch.tensor(1 + 0j), TypeError, "real tensor, got dtype torch.complex64"),
+        (torch.tensor(True), TypeError, "real tensor, got dtype torch.bool"),
+        (torch.ones(1, 1), ValueError, r"shape \(\) or \(1,\)\), got shape \(1, 1\)"),
+        (1 + 0j, TypeError, r"\(1\+0j\)"),
+    ],
+)
+def test_check_scale_refuses_complex_bool_and_matrix_shaped_scales(scale, error, match):
+    # regression: issue 10
+    with pytest.raises(error, match=match):
+        check_scale(scale)
+
+
+def test_a_finite_scale_that_overflows_the_scores_dtype_is_refused_naming_the_dtype():
+    # regression: issue 10 -- 1e39 is a finite python float but inf in float32 (the loss read nan)
+    with pytest.raises(ValueError, match=r"overflows the representations' dtype torch\.float32"):
+        scale_like(1e39, torch.zeros(2, 2))
+    assert scale_like(1e39, torch.zeros(2, 2, dtype=torch.float64)) == 1e39
+    assert scale_like(torch.tensor([2.0]), torch.zeros(2, 2)).shape == ()  # (1,) becomes a 0-dim scale
+
+
+def test_check_score_range_bounds_scale_times_the_row_norms():
+    # regression: issue 10 -- finite reps whose scaled scores overflow float32 are refused, unit ones pass
+    from symile_min._checks import check_score_range
+
+    unit = [torch.eye(3)] * 3
+    check_score_range(unit, 1e30, terms=30)
+    with pytest.raises(ValueError, match=r"can reach 1e\+60 .* overflows torch\.float32"):
+        check_score_range([torch.eye(3) * 1e20] * 3, 1.0, terms=3)
+
+
+@pytest.mark.parametrize("value", [88.8, -87.4, math.nan, math.inf, "0", 1j, None])
+def test_check_log_scale_keeps_exp_of_it_a_positive_finite_float32(value):
+    # regression: issue 10 -- logit_scale_init = 100 made the scale inf and every loss nan
+    from symile_min._checks import check_log_scale
+
+    with pytest.raises(ValueError, match="logit_scale_init must"):
+        check_log_scale(value)
+
+
+def test_check_log_scale_accepts_the_paper_and_clip_values():
+    from symile_min._checks import check_log_scale
+
+    assert check_log_scale(-0.3) == -0.3
+    assert check_log_scale(np.float32(math.log(100))) == pytest.approx(4.60517)
+
+
+@pytest.mark.parametrize(
+    ("base", "error"),
+    [(1, ValueError), (0.5, ValueError), (0, ValueError), (math.nan, ValueError), (math.inf, ValueError),
+     (True, TypeError), ("2", TypeError), (1 + 0j, TypeError)],
+)
+def test_check_base_is_the_library_rule_finite_and_above_one(base, error):
+    # regression: issue 10 -- base 1 divided by zero, base 0.5 gave a negative bound
+    from symile_min._checks import check_base
+
+    with pytest.raises(error, match="base must be a finite real number > 1"):
+        check_base(base)
+
+
+def test_check_weight_size_says_why_a_huge_encoder_cannot_exist():
+    # regression: issue 10 -- a (10**9, 16) weight was a raw RuntimeError from the allocator
+    from symile_min._checks import check_weight_size
+
+    check_weight_size(1000, 1000, what="enc")
+    with pytest.raises(ValueError, match=r"enc would need a weight of 16000000000 parameters .* could not"):
+        check_weight_size(10**9, 16, what="enc")
+    with pytest.raises(ValueError, match=r"about 2\*\*1332 parameters"):
+        check_weight_size(10**400, 16, what="enc")
+
+
+@pytest.mark.parametrize(
+    ("scores", "error", "match"),
+    [
+        ([torch.zeros(3, 3), torch.zeros(2, 2)], ValueError, "same N rows"),
+        ([torch.zeros(3, 3), torch.zeros(3, 3, dtype=torch.float64)], ValueError, "share one dtype"),
+        ([torch.zeros(1, 1)] * 2, ValueError, "N >= 2"),
+        ([torch.zeros(3, 3, dtype=torch.complex64)] * 2, TypeError, "real floating"),
+        ([torch.full((3, 3), math.nan)] * 2, ValueError, "non-finite"),
+        ([], ValueError, "at least 2"),
+    ],
+)
+def test_check_score_tensors_makes_the_checks_of_check_reps_on_scores(scores, error, match):
+    # regression: issue 10 -- the score-level losses skipped the checks symile_loss makes
+    from symile_min._checks import check_score_tensors
+
+    with pytest.raises(error, match=match):
+        check_score_tensors(scores, min_count=2)

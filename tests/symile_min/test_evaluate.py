@@ -221,3 +221,42 @@ def test_exact_candidate_labels_need_no_n_by_c_by_d_comparison():
     cand = torch.from_numpy(rng.integers(0, 2, (4000, 64))).float()
     pick = torch.from_numpy(rng.integers(0, 4000, 4000))
     assert torch.equal(_row_labels(cand[pick], cand), pick)
+
+
+def test_zero_shot_scores_refuse_queries_and_candidates_of_different_dtypes():
+    # regression: issue 10 -- a float32 query against float64 candidates was a raw RuntimeError
+    q = [torch.eye(3)] * 2
+    with pytest.raises(ValueError, match="share one dtype and device"):
+        zero_shot_scores(q, torch.eye(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    ("log_prior", "error"),
+    [
+        (torch.zeros(3, dtype=torch.complex64), TypeError),
+        (np.zeros(3) + 1j, TypeError),
+        (["a"] * 3, TypeError),
+    ],
+)
+def test_a_complex_log_prior_is_refused_not_cast(log_prior, error):
+    # regression: issue 10 -- a complex prior silently lost its imaginary part
+    with pytest.raises(error, match="log_prior must"):
+        zero_shot_scores([torch.eye(3)], torch.eye(3), log_prior=log_prior)
+
+
+def test_a_scale_that_overflows_the_scores_is_refused_in_zero_shot_scores():
+    # regression: issue 10
+    with pytest.raises(ValueError, match="overflows"):
+        zero_shot_scores([torch.eye(3)], torch.eye(3), log_prior=torch.zeros(3), logit_scale=1e39)
+
+
+def test_zero_shot_accuracy_names_a_candidate_width_that_is_not_the_targets():
+    # regression: issue 10 -- candidates of the wrong width were a raw RuntimeError from torch.cat
+    from symile_min import SymileModel
+
+    model = SymileModel([2, 2, 2], rep_dim=3, method="symile")
+    data = [np.eye(2, dtype=np.float32)[[0, 1, 1, 0]]] * 3
+    with pytest.raises(ValueError, match=r"candidates have rows of shape \(5,\), the target modality's"):
+        zero_shot_accuracy(model, data, target=0, candidates=np.zeros((3, 5)))
+    with pytest.raises(TypeError, match="model must be a SymileModel, got object"):
+        zero_shot_accuracy(object(), data, target=0)

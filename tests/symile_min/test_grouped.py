@@ -118,3 +118,35 @@ def test_grouped_losses_run_on_the_meta_device_without_host_sync(objective):
     scale = torch.tensor(2.0, device="meta")
     loss = _grouped_loss(objective, uniq, ids, scale)
     assert loss.device.type == "meta" and loss.shape == ()
+
+
+@pytest.mark.parametrize(
+    ("uniq", "match"),
+    [
+        ([torch.full((3, 4), float("nan"), dtype=torch.float64)] * 3, "non-finite"),
+        ([torch.zeros(3, 0, dtype=torch.float64)] * 3, "non-empty"),
+        ([torch.eye(3, dtype=torch.float64), torch.eye(3), torch.eye(3, dtype=torch.float64)], "one dtype"),
+        ([torch.eye(3, dtype=torch.float64)] * 2 + [torch.eye(3, dtype=torch.float64) * 1e200], "can reach"),
+    ],
+)
+@pytest.mark.parametrize("objective", ["n", "n_squared", "clip"])
+def test_grouped_losses_make_the_checks_symile_loss_makes(uniq, match, objective):
+    # regression: issue 10 -- nan or zero-width distinct values gave a nan / silent loss
+    ids = [torch.tensor([0, 1, 2, 0])] * 3
+    with pytest.raises(ValueError, match=match):
+        _grouped_loss(objective, uniq, ids, 2.0)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_grouped_n_squared_streams_every_anchor_in_one_chunked_pass_like_the_reference(m):
+    # regression: issue 13 -- the grouped "n_squared" loss uses the one-pass all-anchors log-sum-exp;
+    # chunk_elements=5 forces the chunked (weighted) path, checked against the materialised plain loss
+    from symile_min._streamed import symile_loss_materialised
+
+    uniq, ids = _grouped_batch(m, seed=11 + m, n=10, u=4)
+    plain = [u[i] for u, i in zip(uniq, ids, strict=True)]
+    a = symile_loss_grouped(uniq, ids, 5.0, negatives="n_squared", chunk_elements=5)
+    b = symile_loss_materialised(plain, 5.0)
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
+    for x, y in zip(torch.autograd.grad(a, uniq), torch.autograd.grad(b, uniq), strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=1e-10)

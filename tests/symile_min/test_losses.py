@@ -254,3 +254,45 @@ def test_losses_take_a_generator_on_the_cuda_device():
     reps = [F.normalize(torch.randn(8, 4, device="cuda"), dim=1) for _ in range(4)]
     g = torch.Generator(device="cuda").manual_seed(0)
     assert symile_loss(reps, 2.0, generator=g).device.type == "cuda"
+
+
+def _n_squared(reps, scale):
+    return symile_loss(reps, scale, negatives="n_squared")
+
+
+@pytest.mark.parametrize("loss", [symile_loss, clip_loss, _n_squared])
+def test_a_finite_scale_that_overflows_float32_is_an_error_not_a_nan_loss(loss):
+    # regression: issue 10 -- logit_scale = 1e39 is inf in float32 and the loss read nan
+    g = torch.Generator().manual_seed(0)
+    reps = [F.normalize(torch.randn(4, 3, generator=g), dim=1) for _ in range(3)]
+    with pytest.raises(ValueError, match="overflows the representations' dtype torch.float32"):
+        loss(reps, 1e39)
+    assert torch.isfinite(loss([r.double() for r in reps], 1e39))  # representable in float64: a finite loss
+
+
+@pytest.mark.parametrize("loss", [symile_loss, clip_loss])
+def test_representations_whose_scaled_scores_overflow_are_refused(loss):
+    # regression: issue 10 -- finite but huge representations gave an inf / nan loss
+    with pytest.raises(ValueError, match="can reach .* overflows torch.float32"):
+        loss([torch.eye(3) * 1e20] * 3, 1.0)
+    with pytest.raises(ValueError, match="mip.*can reach"):
+        mip(*[torch.eye(3) * 1e20] * 3)
+
+
+@pytest.mark.parametrize(
+    ("scale", "error", "match"),
+    [
+        (torch.ones(1, 1), ValueError, r"got shape \(1, 1\)"),
+        (torch.ones(2), ValueError, r"got shape \(2,\)"),
+        (torch.tensor(2 + 0j), TypeError, "complex64"),
+        (torch.tensor(True), TypeError, "torch.bool"),
+        (2 + 0j, TypeError, r"\(2\+0j\)"),
+    ],
+)
+def test_logit_scale_of_a_wrong_shape_or_dtype_is_named(scale, error, match):
+    # regression: issue 10 -- a (1, 1) scale was a raw RuntimeError, a complex one lost its imaginary part
+    reps = [torch.eye(3)] * 3
+    for loss in (symile_loss, clip_loss):
+        with pytest.raises(error, match=match):
+            loss(reps, scale)
+    assert torch.isclose(symile_loss(reps, torch.tensor([2.0])), symile_loss(reps, 2.0))  # (1,) is a scalar

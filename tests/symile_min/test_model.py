@@ -145,7 +145,7 @@ def test_with_missingness_appends_indicator_and_fills_placeholder():
         (np.zeros(3), np.ones(3, bool), {}, r"shape \(N, d_m\)"),
         (np.zeros((3, 1)), np.ones(2, bool), {}, r"bool array of shape \(3,\)"),
         (np.zeros((3, 1)), np.ones(3), {}, "bool array"),
-        (np.zeros((3, 1)), np.ones(3, bool), {"placeholder": math.inf}, "placeholder must be finite"),
+        (np.zeros((3, 1)), np.ones(3, bool), {"placeholder": math.inf}, "placeholder must be a finite real"),
         (np.full((3, 1), np.nan), np.ones(3, bool), {}, "non-finite values in observed rows"),
     ],
 )
@@ -217,3 +217,39 @@ def test_encoder_outputs_that_do_not_fit_are_named(encoders, error, match):
 def test_bad_model_constructions_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):
         SymileModel(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        (([10**9, 2],), {}, r"16000000000 parameters .* could not be allocated"),
+        (([2, 2],), {"rep_dim": 10**9}, "could not be allocated"),
+        (([2, 2],), {"encoder": "mlp", "hidden_dim": 10**12}, "could not be allocated"),
+        (([10**400, 2],), {}, r"about 2\*\*1332 parameters"),
+        (([2.5, 2],), {}, r"input_dims\[0\] must be an int >= 1, got 2.5"),
+    ],
+)
+def test_encoders_that_cannot_exist_are_a_value_error_saying_why(args, kwargs, match):
+    # regression: issue 10 -- they were a RuntimeError from the allocator (or an OverflowError)
+    with pytest.raises(ValueError, match=match):
+        SymileModel(*args, **kwargs)
+
+
+@pytest.mark.parametrize("init", [100.0, -200.0, math.nan])
+def test_a_log_scale_whose_exp_is_not_a_finite_positive_float32_is_refused(init):
+    # regression: issue 10 -- logit_scale_init = 100 gave logit_scale = inf and nan losses
+    with pytest.raises(ValueError, match="logit_scale_init must"):
+        SymileModel([2, 2], logit_scale_init=init)
+
+
+def test_numpy_ints_are_ints_for_the_model_sizes():
+    # regression: issue 10
+    model = SymileModel([np.int64(2), 3], rep_dim=np.int64(4))
+    assert model.input_dims == [2, 3] and tuple(model.encoders[0].weight.shape) == (4, 2)
+
+
+@pytest.mark.parametrize("x", [np.ones((3, 2)) + 1j, torch.ones(3, 2, dtype=torch.complex64)])
+def test_with_missingness_refuses_complex_inputs(x):
+    # regression: issue 10 -- a complex x silently lost its imaginary part
+    with pytest.raises(TypeError, match="x must hold real numbers, got dtype complex"):
+        with_missingness(x, np.array([True, False, True]))

@@ -56,3 +56,10 @@ def test_a_fixed_scale_is_not_learned_and_the_objective_trains_with_an_optimiser
 def test_bad_objective_settings_are_named(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+@pytest.mark.parametrize("objective", [SymileLoss, ClipLoss])
+def test_an_initial_log_scale_that_overflows_float32_is_refused_at_construction(objective):
+    # regression: issue 10 -- init_logit_scale = 100 built a module whose every loss was an error or nan
+    with pytest.raises(ValueError, match="init_logit_scale must lie in"):
+        objective(init_logit_scale=100.0)

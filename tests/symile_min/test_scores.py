@@ -35,7 +35,7 @@ def test_symile_from_scores_n_squared_targets_the_all_equal_index():
 @pytest.mark.parametrize(
     ("scores", "kwargs", "match"),
     [
-        (torch.zeros(3), {}, r"floating \(N, K\)"),
+        (torch.zeros(3), {}, r"shape \(N, K\)"),
         (torch.zeros(4, 3), {}, "K >= N"),
         (torch.zeros(2, 3), {"symmetric": True}, "square"),
         (torch.tensor([[0.0, math.nan], [0.0, 0.0]]), {}, "non-finite"),
@@ -101,3 +101,24 @@ def test_exact_critic_scores_recover_total_correlation(negatives, n):
         loss = float(symile_loss_from_scores(scores, negatives=negatives))
         bounds.append(bound_from_loss(loss, n, 3, negatives=negatives, base=math.e))
     assert abs(np.mean(bounds) - tc) < 0.05, (np.mean(bounds), tc)
+
+
+@pytest.mark.parametrize(
+    ("scores", "error", "match"),
+    [
+        ([torch.zeros(3, 3), torch.zeros(2, 2)], ValueError, "same N rows"),
+        ([torch.zeros(3, 3), torch.zeros(3, 3, dtype=torch.float64)], ValueError, "share one dtype"),
+        ([torch.zeros(1, 1)] * 2, ValueError, "N >= 2"),
+        ([torch.zeros(3, 3, dtype=torch.complex64)] * 2, TypeError, "real floating"),
+    ],
+)
+def test_score_level_losses_make_the_checks_of_symile_loss(scores, error, match):
+    # regression: issue 10 -- anchors of different N and mixed dtypes were silently accepted
+    with pytest.raises(error, match=match):
+        symile_loss_from_scores(scores)
+
+
+def test_a_one_row_score_matrix_is_an_error_not_a_zero_loss():
+    # regression: issue 10 -- as for symile_loss: a contrastive batch needs negatives
+    with pytest.raises(ValueError, match="N >= 2"):
+        infonce_from_scores(torch.zeros(1, 1))

@@ -443,3 +443,55 @@ def test_a_result_saves_and_loads_back(tmp_path, xor_bits):
     for (k, a), b in zip(res.model.state_dict().items(), back.model.state_dict().values(), strict=True):
         assert torch.equal(a, b), k
     assert (back.model.method, back.model.negatives) == ("symile", "n") and not back.model.training
+
+
+# ------------------------------------------------------------------------------------------------
+# issue 10: settings no run could use fail at TrainConfig, naming the field; divergence is named too
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("logit_scale_init", 100.0, r"logit_scale_init must lie in \[-87.34, 88.72\]"),
+        ("logit_scale_init", -1e4, r"logit_scale_init must lie in \[-87.34, 88.72\]"),
+        ("logit_scale_min", 100.0, r"logit_scale_min must lie in \[-87.34, 88.72\]"),
+        ("logit_scale_max", -1e6, r"logit_scale_max must lie in \[-87.34, 88.72\]"),
+        ("lr", 150.0, r"need lr \* weight_decay < 1 .*got lr=150.0, weight_decay=0.01"),
+        ("num_threads", 10**6, r"num_threads must be None or an int in \[1, 1024\], got 1000000"),
+        ("patience", 2**63, r"patience must be an int in \[1, 2\*\*63 - 1\], got 9223372036854775808"),
+        ("chunk_elements", 10**400, r"chunk_elements must be an int in \[1, 2\*\*63 - 1\], got an int of"),
+        ("rep_dim", 2**40, "rep_dim=1099511627776 would need a weight"),
+    ],
+)
+def test_settings_that_train_would_reject_fail_at_construction_naming_the_field(field, value, match):
+    # regression: issue 10 -- each was accepted here, then train() failed with a non-finite logit scale,
+    # an allocation error, an int64 overflow or (num_threads) killed the process starting threads
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**{field: value})
+
+
+def test_an_mlp_too_large_to_allocate_fails_at_construction():
+    with pytest.raises(ValueError, match="hidden_dim=100000, rep_dim would need a weight"):
+        TrainConfig(encoder="mlp", hidden_dim=10**5, rep_dim=10**5)
+
+
+def test_a_diverging_run_is_a_value_error_naming_the_step_and_the_settings():
+    # lr=100 is a valid setting, but the logit scale overflows float32 within a few steps
+    rng = np.random.default_rng(0)
+    data = [rng.normal(size=(40, 3)) for _ in range(3)]
+    with pytest.raises(ValueError, match=r"training diverged at epoch 1, step \d+: .*lr=100.0"):
+        train(data, data, TrainConfig(lr=100.0, weight_decay=0.0, epochs=5, batch_size=20))
+
+
+def test_built_in_encoders_train_on_a_dataloader_and_a_float64_model_gets_float64_inputs():
+    # regression: issue 10 -- the built-in encoders on a DataLoader raised a raw TypeError (no widths);
+    # a float64 model got float32 inputs (a raw dtype error inside nn.Linear)
+    rng = np.random.default_rng(0)
+    tensors = [torch.from_numpy(rng.normal(size=(24, 3)).astype(np.float32)) for _ in range(3)]
+    loader = DataLoader(torch.utils.data.TensorDataset(*tensors), batch_size=8)
+    res = train(loader, loader, TrainConfig(epochs=2))
+    assert res.model.input_dims == [3, 3, 3] and np.isfinite(res.history.val_loss).all()
+    double = SymileModel([3, 3, 3], rep_dim=4).double()
+    arrays = [t.numpy() for t in tensors]
+    res = train(arrays, arrays, TrainConfig(epochs=1, batch_size=8), model=double)
+    assert res.model.log_scale.dtype == torch.float64 and np.isfinite(res.history.val_loss).all()
