@@ -19,6 +19,13 @@ Guarantees
   and deterministic torch algorithms, so ``jobs=2`` gives bit-identical numbers to ``jobs=1``.
 * **Parallelism.** ``jobs > 1`` runs cells in separate processes (joblib / loky); ``fn`` must then
   be a module-level (picklable) function.
+* **Batching.** ``batch_fn(cells)`` computes several cells in one call (e.g. K models trained as one
+  batched computation, :func:`symile_min.multi.train_many`) and must return ``[fn(cell) for cell in
+  cells]``: the same numbers, whatever the batch holds. With ``batch_fn`` set, every cell to compute goes
+  through it (alone or not), grouped by ``batch_key(cell)`` (cells with equal keys share a call; ``None``:
+  a call of its own) and each group split into ``jobs`` contiguous chunks, one call each, so ``--jobs``
+  parallelises a group. Cells are still cached one by one (written when their call finishes) under the
+  key of ``fn``, so batched and unbatched runs share the cache.
 
 Experiment scripts do not call this module directly: :mod:`experiments._runner` runs an experiment's
 cells through :func:`run_cells` with the options of :mod:`experiments._options`.
@@ -39,10 +46,20 @@ import numpy as np
 
 from experiments._io import atomic_write_text
 
-__all__ = ["CellFunction", "canonical_json", "cell_key", "cell_seed", "code_fingerprint", "run_cells"]
+__all__ = [
+    "BatchFunction",
+    "CellFunction",
+    "canonical_json",
+    "cell_key",
+    "cell_seed",
+    "code_fingerprint",
+    "run_cells",
+]
 
 #: ``fn(cell) -> result``: both plain JSON-able dicts.
 CellFunction = Callable[[dict], dict]
+#: ``batch_fn(cells) -> [fn(cell) for cell in cells]``.
+BatchFunction = Callable[[list[dict]], list[dict]]
 
 
 def canonical_json(obj: Any) -> str:
@@ -133,8 +150,10 @@ def run_cells(
     progress: bool = False,
     desc: str = "cells",
     threads: int = 1,
+    batch_fn: BatchFunction | None = None,
+    batch_key: Callable[[dict], Any] | None = None,
 ) -> list[dict]:
-    """Compute ``fn(cell)`` for every cell (cached, optionally in parallel); results in cell order.
+    """Compute ``fn(cell)`` for every cell (cached, optionally parallel and batched); results in cell order.
 
     Parameters
     ----------
@@ -154,6 +173,12 @@ def run_cells(
     threads : int
         ``torch.set_num_threads`` inside every call of ``fn`` (restored afterwards when ``jobs == 1``);
         keep it fixed across runs for bit-identical numbers.
+    batch_fn : callable, optional
+        ``batch_fn(cells) -> [fn(cell) for cell in cells]``, computed together (module docstring); a
+        module-level function when ``jobs > 1``.
+    batch_key : callable, optional
+        ``batch_key(cell)``: cells with equal (hashable) keys are computed in the same ``batch_fn`` calls;
+        default: all cells in one group.
 
     Returns
     -------
@@ -164,6 +189,8 @@ def run_cells(
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if batch_key is not None and batch_fn is None:
+        raise ValueError("batch_key needs batch_fn (the function that computes a group of cells)")
     cells = list(cells)
     keys = [cell_key(cell, fn) for cell in cells]  # also validates every cell up front
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -184,9 +211,14 @@ def run_cells(
     from tqdm.auto import tqdm
 
     with tqdm(total=len(results) + len(todo), initial=len(results), desc=desc, disable=not progress) as bar:
-        for key, result in _execute(fn, todo, cache, jobs, threads):
-            results[key] = result
-            bar.update(1)
+        if batch_fn is None:
+            for key, result in _execute(fn, todo, cache, jobs, threads):
+                results[key] = result
+                bar.update(1)
+        else:
+            for pairs in _execute_batches(fn, batch_fn, batch_key, todo, cache, jobs, threads):
+                results.update(pairs)
+                bar.update(len(pairs))
     return [results[key] for key in keys]
 
 
@@ -246,12 +278,26 @@ def _torch_threads(threads: int) -> Iterator[None]:
     old_threads = torch.get_num_threads()
     old_det = torch.are_deterministic_algorithms_enabled()
     torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True)
+    _deterministic(torch, True)
     try:
         yield
     finally:
         torch.set_num_threads(old_threads)
-        torch.use_deterministic_algorithms(old_det)
+        _deterministic(torch, old_det)
+
+
+def _deterministic(torch, mode: bool) -> None:
+    """``torch.use_deterministic_algorithms(mode)`` for eager ops, without its import of ``torch._inductor``.
+
+    The public function also sets the compiler's flag, importing ``torch._inductor`` and ``torch._dynamo``
+    (2-7 s of CPU per process here, more than a small sweep's training); no cell compiles anything, so
+    only the eager switch is set, where this torch has it.
+    """
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if setter is None:  # pragma: no cover - other torch versions: the public function
+        torch.use_deterministic_algorithms(mode)
+    else:
+        setter(mode, warn_only=False)
 
 
 def _work(fn: CellFunction, key: str, cell: dict, cache: Path | None, threads: int) -> tuple[str, dict]:
@@ -278,3 +324,97 @@ def _execute(
     # one cell per dispatch: cells are long and uneven, so batching would leave a worker idle at the end
     parallel = Parallel(n_jobs=min(jobs, len(todo)), return_as="generator_unordered", batch_size=1)
     yield from parallel(delayed(_work)(fn, key, cell, cache, threads) for key, cell in todo.items())
+
+
+def _work_batch(
+    fn: CellFunction,
+    batch_fn: BatchFunction,
+    keys: list[str],
+    cells: list[dict],
+    cache: Path | None,
+    threads: int,
+) -> list[tuple[str, dict]]:
+    """Run one batch of cells (in a worker or in-process) and cache every result at once."""
+    with _torch_threads(threads):
+        out = batch_fn(list(cells))
+    if not isinstance(out, list | tuple) or len(out) != len(cells):
+        raise TypeError(
+            f"a batch function must return one result per cell ({len(cells)}), got {type(out).__name__}"
+        )
+    pairs = []
+    for key, cell, result in zip(keys, cells, out, strict=True):
+        result = _roundtrip(result)
+        if cache is not None:
+            record = {"cell": cell, "fn": f"{fn.__module__}.{fn.__qualname__}", "result": result}
+            atomic_write_text(cache / f"{key}.json", canonical_json(record) + "\n")
+        pairs.append((key, result))
+    return pairs
+
+
+def _execute_batches(
+    fn: CellFunction,
+    batch_fn: BatchFunction,
+    batch_key: Callable[[dict], Any] | None,
+    todo: dict[str, dict],
+    cache: Path | None,
+    jobs: int,
+    threads: int,
+) -> Iterator[list[tuple[str, dict]]]:
+    if not todo:
+        return
+    groups: dict[Any, list[str]] = {}
+    for key, cell in todo.items():
+        label = batch_key(cell) if batch_key is not None else 0
+        groups.setdefault(("alone", key) if label is None else ("group", label), []).append(key)
+    chunks = []  # each group split into up to `jobs` contiguous, balanced chunks
+    for members in groups.values():
+        parts = min(jobs, len(members))
+        bounds = [round(i * len(members) / parts) for i in range(parts + 1)]
+        chunks += [members[bounds[i] : bounds[i + 1]] for i in range(parts)]
+    tasks = [(chunk, [todo[k] for k in chunk]) for chunk in chunks]
+    if jobs == 1 or len(tasks) == 1:
+        for chunk, cells in tasks:
+            yield _work_batch(fn, batch_fn, chunk, cells, cache, threads)
+        return
+    # a shared queue: jobs - 1 workers take chunks from the front, this process from the back (one worker
+    # fewer to start). One feeder thread per worker hands it its next chunk as soon as it is free, so no
+    # worker waits while this process computes a long chunk.
+    import threading
+    from concurrent.futures import wait
+
+    from joblib.externals.loky import get_reusable_executor
+
+    workers = min(jobs, len(tasks)) - 1
+    executor = get_reusable_executor(max_workers=workers)
+    queue, futures, lock = list(tasks), [], threading.Lock()
+
+    def feed() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                chunk, cells = queue.pop(0)
+            future = executor.submit(_work_batch, fn, batch_fn, chunk, cells, cache, threads)
+            with lock:
+                futures.append(future)
+            wait([future])
+            if future.exception() is not None:
+                return  # raised below, in this process
+
+    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(workers)]
+    for thread in feeders:
+        thread.start()
+    try:
+        while True:
+            with lock:
+                if not queue:
+                    break
+                chunk, cells = queue.pop()
+            yield _work_batch(fn, batch_fn, chunk, cells, cache, threads)
+    finally:
+        with lock:
+            queue.clear()  # after an error here: the workers stop after their current chunk
+        for thread in feeders:
+            thread.join()
+    for future in futures:
+        yield future.result()

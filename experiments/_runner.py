@@ -7,10 +7,12 @@ become tables, the checks those tables must pass and the figure) and calls :func
 1. resolves the configuration and makes sure the output folder can be written (a bad value or an
    unwritable ``--out`` is a :class:`experiments._options.UsageError`, before anything is computed);
 2. computes the cells with :func:`experiments._cells.run_cells` (cached under ``<out>/.cache/``,
-   parallel with ``--jobs``, reproducible);
+   parallel with ``--jobs``, reproducible), through the experiment's ``batch`` function when it has one
+   (several cells in one call, e.g. models of one architecture trained as one batched computation);
 3. builds the tables and the checks, and writes ``<stem>.csv`` for every table, ``<name>_checks.csv``,
    ``<name>_config.json`` (the resolved config) and ``<name>.png`` / ``.pdf`` (every file atomically);
-4. prints the tables (the experiment's ``report``), one ``PASS``/``FAIL`` line per check and the wall time.
+4. prints the tables (the experiment's ``report``), one ``PASS``/``FAIL`` line per check and the wall time
+   (with its ratio to the experiment's ``reference_seconds``, e.g. the paper's own code, when it has one).
 """
 
 from __future__ import annotations
@@ -62,6 +64,14 @@ class Experiment:
         ``report(cfg, tables)``: print the tables.
     extra : callable, optional
         ``extra(cfg, tables, checks, out) -> list of paths``: further files (e.g. a markdown summary).
+    batch : callable, optional
+        ``batch(cells) -> [cell(c) for c in cells]``: several cells in one call (a module-level function);
+        every cell is then computed through it (see :func:`experiments._cells.run_cells`).
+    batch_key : callable, optional
+        ``batch_key(cell)``: cells with equal keys share ``batch`` calls (default: all together).
+    reference_seconds : callable, optional
+        ``reference_seconds(cfg) -> (seconds, label)``: the wall time of a reference implementation of the
+        same run, printed next to ours with the ratio (None: nothing to compare with).
     """
 
     name: str
@@ -74,6 +84,9 @@ class Experiment:
     plot: Callable[[dict, dict], Any]
     report: Callable[[dict, dict], None] | None = None
     extra: Callable[[dict, dict, list[Check], Any], list] | None = None
+    batch: Callable[[list[dict]], list[dict]] | None = None
+    batch_key: Callable[[dict], Any] | None = None
+    reference_seconds: Callable[[dict], tuple[float, str] | None] | None = None
 
 
 def run(experiment: Experiment, args: argparse.Namespace) -> dict:
@@ -91,6 +104,8 @@ def run(experiment: Experiment, args: argparse.Namespace) -> dict:
         jobs=args.jobs,
         progress=want_progress(args),
         desc=experiment.name,
+        batch_fn=experiment.batch,
+        batch_key=experiment.batch_key,
     )
     tables = experiment.tables(cfg, cells, results)
     checks = [Check(*c) for c in experiment.checks(cfg, tables)]
@@ -118,6 +133,10 @@ def run(experiment: Experiment, args: argparse.Namespace) -> dict:
         f"{experiment.name}: {len(cells)} cells, wall time {wall:.1f} s with --jobs {args.jobs}; "
         f"outputs in {out}"
     )
+    reference = experiment.reference_seconds(cfg) if experiment.reference_seconds is not None else None
+    if reference is not None:
+        seconds, label = reference
+        print(f"{experiment.name}: {label}: ≈ {seconds:.0f} s, {seconds / wall:.0f}x our wall time")
     return {"tables": tables, "checks": checks, "config": config, "wall_seconds": wall}
 
 

@@ -1,18 +1,20 @@
 """Train-then-test sweeps: every setting x training seed x method is one cell that trains a model and
 scores it zero-shot on test sets shared by the seeds and the methods (figure3, missing, m3).
 
-A script builds its cells with :func:`training_cells`, computes each with :func:`train_and_test`,
-summarises them with :func:`accuracy_table` (mean and standard errors over training seeds and test
-sets, :func:`summarise_accuracy`), and draws and prints them with :func:`plot_accuracy` and
-:func:`print_accuracy`; :func:`config_from_args` applies ``--seeds``. The whole run goes through
-:func:`experiments._runner.run`.
+A script builds its cells with :func:`training_cells`, describes what a cell trains and tests on as a
+:class:`Task` and computes cells with :func:`train_and_test` (several at once: the models of cells that
+share an architecture train as one batched computation, :func:`symile_min.multi.train_many`, and the
+models that share a test set are scored on it together), summarises them with :func:`accuracy_table`
+(mean and standard errors over training seeds and test sets, :func:`summarise_accuracy`), and draws and
+prints them with :func:`plot_accuracy` and :func:`print_accuracy`; :func:`config_from_args` applies
+``--seeds``. The whole run goes through :func:`experiments._runner.run`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,7 +22,9 @@ from experiments._cells import cell_seed
 
 __all__ = [
     "METHOD_STYLES",
+    "Task",
     "accuracy_table",
+    "batch_key",
     "config_from_args",
     "plot_accuracy",
     "print_accuracy",
@@ -89,45 +93,83 @@ def training_cells(
     return cells
 
 
-def train_and_test(
-    cell: dict,
-    train_data: list[np.ndarray],
-    val_data: list[np.ndarray],
-    test_data: Callable[[int], list[np.ndarray]],
-    *,
-    target: int,
-    candidates: np.ndarray,
-) -> dict:
-    """Train the cell's model and return its zero-shot accuracies on the cell's test sets.
+class Task(NamedTuple):
+    """What one cell trains on and is tested on.
+
+    Attributes
+    ----------
+    train, val : list of ndarray
+        The encoder inputs, one (n, d_m) array per modality.
+    test : callable
+        ``test(seed)``: the encoder inputs of the test set drawn with that seed.
+    target : int
+        The modality to predict.
+    candidates : ndarray
+        Every value the target can take (see ``symile_min.zero_shot_accuracy``).
+    extra : dict, optional
+        Further entries of the cell's result (e.g. counts of the training data).
+    """
+
+    train: list
+    val: list
+    test: Callable[[int], list]
+    target: int
+    candidates: Any
+    extra: dict | None = None
+
+
+def train_and_test(cells: Sequence[dict], task: Callable[[dict], Task]) -> list[dict]:
+    """Train the cells' models and return each one's zero-shot accuracies on its cell's test sets.
+
+    The models are trained by :func:`symile_min.multi.train_many` (cells of one architecture as one batched
+    computation; the same result for a cell whatever else is in ``cells``), and the models whose cells share
+    their test seeds are scored together on each test set, drawn once.
 
     Parameters
     ----------
-    cell : dict
-        A cell of :func:`training_cells` (``method``, ``model_seed``, ``train`` options, ``test_seeds``).
-    train_data, val_data : list of ndarray
-        The encoder inputs, one (n, d_m) array per modality.
-    test_data : callable
-        ``test_data(seed)``: the encoder inputs of the test set drawn with that seed.
-    target, candidates
-        The modality to predict and every value it can take (see ``symile_min.zero_shot_accuracy``).
+    cells : sequence of dict
+        Cells of :func:`training_cells` (``method``, ``model_seed``, ``train`` options, ``test_seeds``).
+    task : callable
+        ``task(cell) -> Task``: the cell's data (a module-level function of the experiment).
 
     Returns
     -------
-    dict
-        ``acc``: the accuracy (fraction) on each test set, in the order of ``cell["test_seeds"]``;
-        ``best_epoch``: the epoch of the best-validation checkpoint.
+    list of dict
+        Per cell, ``acc``: the accuracy (fraction) on each test set, in the order of ``cell["test_seeds"]``;
+        ``best_epoch``: the epoch of the best-validation checkpoint; and the task's ``extra`` entries.
     """
-    from symile_min import TrainConfig, train, zero_shot_accuracy
+    from symile_min import TrainConfig
+    from symile_min.multi import train_many, zero_shot_accuracy_many
 
-    config = TrainConfig(method=cell["method"], seed=cell["model_seed"], **cell["train"])
-    result = train(train_data, val_data, config)
-    accs = [
-        zero_shot_accuracy(
-            result.model, test_data(seed), target=target, candidates=candidates, method=cell["method"]
-        )
-        for seed in cell["test_seeds"]
+    cells = list(cells)
+    tasks = [task(cell) for cell in cells]
+    configs = [TrainConfig(method=cell["method"], seed=cell["model_seed"], **cell["train"]) for cell in cells]
+    runs = train_many([(t.train, t.val) for t in tasks], configs)
+    accs: list[list[float]] = [[] for _ in cells]
+    shared: dict[tuple, list[int]] = {}  # cells tested on the same test sets, the same way
+    for i, (cell, t) in enumerate(zip(cells, tasks, strict=True)):
+        candidates = np.asarray(t.candidates)
+        key = (tuple(cell["test_seeds"]), t.target, candidates.shape, candidates.tobytes())
+        shared.setdefault(key, []).append(i)
+    for members in shared.values():
+        first = tasks[members[0]]
+        for seed in cells[members[0]]["test_seeds"]:
+            models = [runs[i].model for i in members]
+            test = first.test(seed)
+            scores = zero_shot_accuracy_many(models, test, target=first.target, candidates=first.candidates)
+            for i, acc in zip(members, scores, strict=True):
+                accs[i].append(acc)
+    return [
+        {"acc": acc, "best_epoch": int(run.best_epoch), **(t.extra or {})}
+        for acc, run, t in zip(accs, runs, tasks, strict=True)
     ]
-    return {"acc": accs, "best_epoch": int(result.best_epoch)}
+
+
+def batch_key(cell: dict) -> str:
+    """Cells that may share a batched training call: the same training options and data sizes."""
+    from experiments._cells import canonical_json
+
+    return canonical_json({k: cell[k] for k in ("experiment", "train", "n_train", "n_val")})
 
 
 def summarise_accuracy(acc) -> dict:
@@ -188,25 +230,41 @@ def accuracy_table(
     return pd.DataFrame(rows)
 
 
-def plot_accuracy(ax, table, by: str, methods: Sequence[str]) -> None:
-    """Draw mean ± se accuracy vs ``table[by]`` for every method (styles of :data:`METHOD_STYLES`)."""
+def plot_accuracy(ax, table, by: str, methods: Sequence[str], *, error: str = "acc_se") -> None:
+    """Draw mean ± ``table[error]`` accuracy vs ``table[by]`` per method (styles of :data:`METHOD_STYLES`)."""
     for method in methods:
         rows = table[table["method"] == method]
         label, color, marker = METHOD_STYLES[method]
         ax.errorbar(
-            rows[by], rows["acc_mean"], yerr=rows["acc_se"], label=label, color=color, marker=marker,
+            rows[by], rows["acc_mean"], yerr=rows[error], label=label, color=color, marker=marker,
             markersize=4, capsize=3,
         )
 
 
-def print_accuracy(table, by: str, methods: Sequence[str], *, reference: str | None = None) -> None:
-    """Print ``mean ± se`` per method for every value of ``table[by]`` (plus a ``reference`` column)."""
-    wide = table.pivot(index=by, columns="method", values=["acc_mean", "acc_se"])
-    header = f"{by:>12}  " + "  ".join(f"{METHOD_STYLES[m][0]:>15}" for m in methods)
+def print_accuracy(
+    table,
+    by: str,
+    methods: Sequence[str],
+    *,
+    reference: str | None = None,
+    error: str = "acc_se",
+    spread: str | None = None,
+) -> None:
+    """Print ``mean ± table[error]`` per method for every value of ``table[by]``.
+
+    ``reference`` adds that column (of the first method's rows); ``spread`` adds ``(± table[spread])`` after
+    each entry (e.g. the standard error over test sets next to the one over training seeds).
+    """
+    values = ["acc_mean", error] + ([spread] if spread else [])
+    wide = table.pivot(index=by, columns="method", values=values)
+    width = 26 if spread else 15
+    header = f"{by:>12}  " + "  ".join(f"{METHOD_STYLES[m][0]:>{width}}" for m in methods)
     ref = table[table["method"] == methods[0]].set_index(by)[reference] if reference else None
     print(header + (f"  {reference:>15}" if reference else ""))
     for value in wide.index:
-        mean, se = wide.loc[value, "acc_mean"], wide.loc[value, "acc_se"]
+        mean, se = wide.loc[value, "acc_mean"], wide.loc[value, error]
         cols = [f"{mean[m]:.3f} ± {se[m]:.3f}" for m in methods]
-        line = f"{value:>12g}  " + "  ".join(f"{c:>15}" for c in cols)
+        if spread:
+            cols = [f"{c} (± {wide.loc[value, spread][m]:.3f})" for c, m in zip(cols, methods, strict=True)]
+        line = f"{value:>12g}  " + "  ".join(f"{c:>{width}}" for c in cols)
         print(line + (f"  {ref.loc[value]:>15.3f}" if reference else ""))

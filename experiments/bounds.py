@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -55,7 +54,7 @@ from experiments._runner import Check
 
 __all__ = ["EXPERIMENT", "add_arguments", "run", "main", "xor_truth", "gaussian_truth", "bound_checks"]
 
-VERSION = 1
+VERSION = 2  # 2: trained by symile_min.multi.train_many (issue 13)
 FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 #: (method, negatives) pairs trained in every setting
 METHODS = (("symile", "n"), ("symile", "n_squared"), ("clip", "n"))
@@ -159,47 +158,60 @@ def _generator(cell: dict):
     return GaussianTC.from_total_correlation(tuple(cell["dims"]), cell["tc_bits"])
 
 
+def _train_config(cell: dict):
+    from symile_min import TrainConfig
+
+    keys = ("method", "negatives", "rep_dim", "encoder", "lr", "weight_decay", "batch_size", "epochs")
+    return TrainConfig(**{k: cell[k] for k in keys}, seed=cell["seed"] % (2**31))
+
+
+def _bound_batch(cells: list[dict]) -> list[dict]:
+    """Train the cells' models (batched where they share an architecture) and estimate each held-out bound."""
+    from symile_min import bound_estimate
+    from symile_min.multi import train_many
+
+    data = [_make_data(cell, np.random.default_rng(cell["seed"])) for cell in cells]
+    pairs = [(train_data, val_data) for train_data, val_data, _ in data]
+    runs = train_many(pairs, [_train_config(c) for c in cells])
+    out = []
+    for cell, (_, _, test_data), result in zip(cells, data, runs, strict=True):
+        # all N^2 combinations of a batch of N = 1000 are 10^9 scores per anchor; XOR inputs take only
+        # 2^d values, so the same loss is computed exactly on the distinct rows (grouped form)
+        grouped = cell["data"] == "xor" and cell["negatives"] == "n_squared"
+        est = bound_estimate(
+            result.model,
+            test_data,
+            method=cell["method"],
+            negatives=cell["negatives"],
+            batch_size=cell["batch_size"],
+            base=2,
+            grouped=grouped,
+        )
+        out.append(
+            {
+                "bound": float(est["bound"]),
+                "se": float(est["se"]),
+                "cap": float(est["cap"]),
+                "n_test_batches": int(est["n_batches"]),
+                "best_epoch": int(result.best_epoch),
+                "final_logit_scale": float(result.history["logit_scale"].iloc[-1]),
+                "train_seconds": round(result.seconds, 1),  # of the whole batched call
+            }
+        )
+    return out
+
+
+def _batch_key(cell: dict):
+    """Cells trained in one batched call: every XOR cell, the Gaussian "n_squared" ones (small batches of
+    continuous rows); the other Gaussian cells (batches of 1000 continuous rows: train() one by one) alone."""
+    if cell["data"] == "xor":
+        return "xor"
+    return "gaussian-n_squared" if cell["negatives"] == "n_squared" else None
+
+
 def _bound_cell(cell: dict) -> dict:
     """Train one model on the cell's data and estimate its held-out bound (bits)."""
-    from symile_min import TrainConfig, bound_estimate, train
-
-    rng = np.random.default_rng(cell["seed"])
-    train_data, val_data, test_data = _make_data(cell, rng)
-    config = TrainConfig(
-        method=cell["method"],
-        negatives=cell["negatives"],
-        rep_dim=cell["rep_dim"],
-        encoder=cell["encoder"],
-        lr=cell["lr"],
-        weight_decay=cell["weight_decay"],
-        batch_size=cell["batch_size"],
-        epochs=cell["epochs"],
-        seed=cell["seed"] % (2**31),
-    )
-    t0 = time.perf_counter()
-    result = train(train_data, val_data, config)
-    seconds = time.perf_counter() - t0
-    # all N^2 combinations of a batch of N = 1000 are 10^9 scores per anchor; XOR inputs take only
-    # 2^d values, so the same loss is computed exactly on the distinct rows (grouped form)
-    grouped = cell["data"] == "xor" and cell["negatives"] == "n_squared"
-    est = bound_estimate(
-        result.model,
-        test_data,
-        method=cell["method"],
-        negatives=cell["negatives"],
-        batch_size=cell["batch_size"],
-        base=2,
-        grouped=grouped,
-    )
-    return {
-        "bound": float(est["bound"]),
-        "se": float(est["se"]),
-        "cap": float(est["cap"]),
-        "n_test_batches": int(est["n_batches"]),
-        "best_epoch": int(result.best_epoch),
-        "final_logit_scale": float(result.history["logit_scale"].iloc[-1]),
-        "train_seconds": round(seconds, 1),
-    }
+    return _bound_batch([cell])[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -411,17 +423,9 @@ def _plot(cfg: dict, tables: dict):
             ax.set_visible(False)
             continue
         first = sub.drop_duplicates("param")
-        ax.plot(
-            first["param"], first["TC"], "k-", marker="_", ms=14, lw=2, label="exact TC (Symile's target)"
-        )
-        ax.plot(
-            first["param"],
-            first["pairwise_sum"],
-            "-",
-            color="grey",
-            lw=2,
-            label="exact Σ pairwise MI (CLIP's)",
-        )
+        x = first["param"]
+        ax.plot(x, first["TC"], "k-", marker="_", ms=14, lw=2, label="exact TC (Symile's target)")
+        ax.plot(x, first["pairwise_sum"], "-", color="grey", lw=2, label="exact Σ pairwise MI (CLIP's)")
         top = 1.25 * float(np.nanmax(np.r_[sub["TC"], sub["pairwise_sum"], sub["bound"] + sub["se"]]))
         caps = sub.groupby("method")["cap"].first()
         if caps.min() <= 2.5 * top:  # show the lowest cap when it is not far above the data
@@ -430,29 +434,12 @@ def _plot(cfg: dict, tables: dict):
             m = sub[(sub["method"] == method) & (sub["critic"] == "learned")]
             if m.empty:
                 continue
-            ax.errorbar(
-                m["param"],
-                m["bound"],
-                yerr=m["se"],
-                fmt=marker,
-                color=color,
-                ms=5,
-                capsize=2,
-                label=f"{method} bound ± se",
-            )
+            ax.errorbar(m["param"], m["bound"], yerr=m["se"], fmt=marker, color=color, ms=5, capsize=2,
+                        label=f"{method} bound ± se")
             exact = sub[(sub["method"] == method) & (sub["critic"] == "exact")]
             if not exact.empty:  # hollow, nudged right so that it does not hide the learned marker
-                ax.errorbar(
-                    exact["param"] + 0.015,
-                    exact["bound"],
-                    yerr=exact["se"],
-                    fmt=marker,
-                    color=color,
-                    mfc="none",
-                    ms=6,
-                    capsize=2,
-                    label=f"{method}, exact critic",
-                )
+                ax.errorbar(exact["param"] + 0.015, exact["bound"], yerr=exact["se"], fmt=marker, color=color,
+                            mfc="none", ms=6, capsize=2, label=f"{method}, exact critic")
             cap = float(caps[method])
             where = "" if cap <= top else ", above the axis"
             ax.axhline(cap, color=color, ls="--", lw=1, label=f"cap {method} = {cap:.2f}{where}")
@@ -480,6 +467,8 @@ EXPERIMENT = _runner.Experiment(
     checks=_checks,
     plot=_plot,
     report=_report,
+    batch=_bound_batch,
+    batch_key=_batch_key,
 )
 
 
@@ -490,26 +479,14 @@ EXPERIMENT = _runner.Experiment(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab bounds``."""
     _options.add_common_arguments(parser)
-    parser.add_argument("--d", type=_options.positive_int, default=5, help="XOR dimension d (default: 5)")
-    parser.add_argument(
-        "--ps", type=_options.probability, nargs="+", default=None, help="XOR p grid (0, 0.1, ..., 1)"
-    )
-    parser.add_argument(
-        "--tcs",
-        type=_options.positive_float,
-        nargs="+",
-        default=None,
-        help="Gaussian total correlations in bits (0.5 1 2)",
-    )
-    parser.add_argument(
-        "--epochs", type=_options.positive_int, default=None, help="XOR training epochs (100; quick: 15)"
-    )
-    parser.add_argument(
-        "--gaussian-epochs",
-        type=_options.positive_int,
-        default=None,
-        help="Gaussian training epochs (100; quick: 15)",
-    )
+    opt = parser.add_argument
+    opt("--d", type=_options.positive_int, default=5, help="XOR dimension d (default: 5)")
+    opt("--ps", type=_options.probability, nargs="+", default=None, help="XOR p grid (0, 0.1, ..., 1)")
+    opt("--tcs", type=_options.positive_float, nargs="+", default=None,
+        help="Gaussian total correlations in bits (0.5 1 2)")
+    opt("--epochs", type=_options.positive_int, default=None, help="XOR training epochs (100; quick: 15)")
+    opt("--gaussian-epochs", type=_options.positive_int, default=None,
+        help="Gaussian training epochs (100; quick: 15)")
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -92,7 +92,7 @@ __all__ = ["EXPERIMENT", "add_arguments", "run", "main", "exact_xor_table", "lea
 #: Decimals to which a query statistic is rounded before grouping equal vectors.
 GROUP_DECIMALS = 6
 #: Version of the cell functions' behaviour (part of every cache key).
-VERSION = 1
+VERSION = 2  # 2: trained by symile_min.multi.train_many (issue 13)
 FULL_P_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 #: The learned Symile rule must keep this share of I(b; a, c) in its argmax for every p >= 0.5.
 MIN_ARGMAX_RATIO = 0.95
@@ -152,18 +152,21 @@ def _train_config(cell: dict):
     return TrainConfig(**{k: cell[k] for k in keys}, seed=cell["seed"] % (2**31))
 
 
-def _xor_cell(cell: dict) -> dict:
-    """Train one model on switched-XOR samples; return the representations of every code (JSON-able)."""
-    import torch
-
-    from generators import BinaryXOR, decode_bits
-    from symile_min import train
+def _xor_data(cell: dict):
+    from generators import BinaryXOR
 
     xor = BinaryXOR(d=cell["d"], p=cell["p"])
     rng = np.random.default_rng(cell["seed"])
     splits = [xor.sample(n, rng) for n in (cell["n_train"], cell["n_val"])]
-    train_data, val_data = ([s[k].astype(np.float32) for k in "abc"] for s in splits)
-    result = train(train_data, val_data, _train_config(cell))
+    return tuple([s[k].astype(np.float32) for k in "abc"] for s in splits)
+
+
+def _xor_result(cell: dict, result) -> dict:
+    """The representations of every code by a model trained on switched-XOR samples (JSON-able)."""
+    import torch
+
+    from generators import decode_bits
+
     codes = decode_bits(np.arange(2 ** cell["d"]), cell["d"]).astype(np.float32)  # (2^d, d)
     model = result.model
     model.eval()
@@ -177,31 +180,46 @@ def _xor_cell(cell: dict) -> dict:
     }
 
 
-def _disease_cell(cell: dict) -> dict:
-    """Train a two-modality model on one-hot (y, t) samples; return its score table s(y, t) in nats."""
-    import torch
-
+def _disease_data(cell: dict):
     from generators import DiseaseTemperature
-    from symile_min import train
 
     dt = DiseaseTemperature(table=np.asarray(cell["table"], dtype=np.float64))
     n_y, n_t = dt.joint_pmf().shape
     rng = np.random.default_rng(cell["seed"])
     eye_y, eye_t = np.eye(n_y, dtype=np.float32), np.eye(n_t, dtype=np.float32)
     samples = [dt.sample(n, rng) for n in (cell["n_train"], cell["n_val"])]
-    train_data, val_data = ([eye_y[s["y"]], eye_t[s["t"]]] for s in samples)
-    model = train(train_data, val_data, _train_config(cell)).model
+    return tuple([eye_y[s["y"]], eye_t[s["t"]]] for s in samples)
+
+
+def _disease_result(cell: dict, result) -> dict:
+    """The score table s(y, t) in nats of a two-modality model trained on one-hot (y, t) samples."""
+    import torch
+
+    n_y, n_t = np.asarray(cell["table"]).shape
+    model = result.model
     model.eval()
     with torch.no_grad():
-        r_y = model.encode_modality(0, torch.from_numpy(eye_y))  # (Y, k)
-        r_t = model.encode_modality(1, torch.from_numpy(eye_t))  # (T, k)
+        r_y = model.encode_modality(0, torch.eye(n_y))  # (Y, k)
+        r_t = model.encode_modality(1, torch.eye(n_t))  # (T, k)
         scale = float(model.logit_scale.detach())
         scores = scale * (r_t.double() @ r_y.double().T)  # (T, Y) learned s(y, t), nats
     return {"scores_ty": scores.numpy().tolist(), "scale": scale}
 
 
+def _batch(cells: list[dict]) -> list[dict]:
+    """Train the cells' models (batched where they share an architecture) and read out what each reports."""
+    from symile_min.multi import train_many
+
+    data = [_xor_data(c) if c["kind"] == "xor" else _disease_data(c) for c in cells]
+    runs = train_many(data, [_train_config(c) for c in cells])
+    return [
+        _xor_result(c, run) if c["kind"] == "xor" else _disease_result(c, run)
+        for c, run in zip(cells, runs, strict=True)
+    ]
+
+
 def _cell(cell: dict) -> dict:
-    return _xor_cell(cell) if cell["kind"] == "xor" else _disease_cell(cell)
+    return _batch([cell])[0]
 
 
 def learned_statistics(P: np.ndarray, reps, scale: float, method: str, log_prior_b: np.ndarray) -> dict:
@@ -314,30 +332,17 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
     code = code_fingerprint("generators", "symile_min", "infotheory", "experiments.sufficiency")
     lx, dc = cfg["learned_xor"], cfg["disease"]
     cells = []
+    shared = ("d", "rep_dim", "encoder", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
     for p in lx["ps"]:
         for method, negatives in lx["methods"]:
-            cell = {
-                k: lx[k] for k in ("d", "rep_dim", "encoder", "lr", "weight_decay", "batch_size", "epochs")
-            }
-            cell.update(
-                kind="xor",
-                n_train=lx["n_train"],
-                n_val=lx["n_val"],
-                p=float(p),
-                method=method,
-                negatives=negatives,
-            )
+            cell = {k: lx[k] for k in shared}
+            cell.update(kind="xor", p=float(p), method=method, negatives=negatives)
             cell["seed"] = cell_seed(master_seed, "sufficiency-xor", lx["d"], float(p), method, negatives)
             cells.append(cell)
     keys = ("method", "rep_dim", "lr", "weight_decay", "batch_size", "epochs", "n_train", "n_val")
     disease = {k: dc[k] for k in keys}
-    disease.update(
-        kind="disease",
-        negatives="n",
-        encoder="linear",
-        table=_disease_table().tolist(),
-        seed=cell_seed(master_seed, "sufficiency-disease"),
-    )
+    disease.update(kind="disease", negatives="n", encoder="linear", table=_disease_table().tolist(),
+                   seed=cell_seed(master_seed, "sufficiency-disease"))
     cells.append(disease)
     for cell in cells:
         cell.update(version=VERSION, code=code)
@@ -357,18 +362,11 @@ def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.D
         log_prior_b = _log(joint.sum(axis=(0, 2)))
         P = query_table(joint, (0, 2), 1)
         stats = learned_statistics(P, res["reps"], res["scale"], cell["method"], log_prior_b)
-        rows.append(
-            {
-                "d": cell["d"],
-                "p": cell["p"],
-                "method": cell["method"],
-                "bayes_accuracy": xor.bayes_accuracy(),
-                "chance": xor.chance_accuracy(),
-                "logit_scale": res["scale"],
-                "best_epoch": res["best_epoch"],
-                **stats,
-            }
-        )
+        rows.append({
+            "d": cell["d"], "p": cell["p"], "method": cell["method"], "bayes_accuracy": xor.bayes_accuracy(),
+            "chance": xor.chance_accuracy(), "logit_scale": res["scale"], "best_epoch": res["best_epoch"],
+            **stats,
+        })  # fmt: skip
     disease, summary = _disease_tables(np.asarray(results[-1]["scores_ty"]), cfg["disease"]["partition_tol"])
     return {
         "sufficiency_exact": exact,
@@ -423,13 +421,8 @@ def _checks(cfg: dict, tables: dict) -> list[Check]:
     sym_hi = learned[(learned["method"] == "symile") & (learned["p"] >= 0.5)]
     if len(sym_hi):
         worst = float(sym_hi["argmax_ratio"].min())
-        checks.append(
-            Check(
-                f"learned: Symile I(b; argmax)/I(b; a,c) >= {need} for p >= 0.5",
-                worst >= need,
-                f"min {worst:.3f}",
-            )
-        )
+        checks.append(Check(f"learned: Symile I(b; argmax)/I(b; a,c) >= {need} for p >= 0.5", worst >= need,
+                            f"min {worst:.3f}"))
     checks += [
         Check(
             "disease: learned partition of t == minimal sufficient partition",
@@ -490,14 +483,10 @@ def _plot(cfg: dict, tables: dict):
     for method, color, marker in (("symile", "C0", "^"), ("clip", "C1", "v")):
         sub = learned[learned["method"] == method]
         if len(sub) and int(sub["d"].iloc[0]) == d_exact:
-            ax.plot(
-                sub["p"], sub["accuracy"], marker, color=color, mfc="none", ms=9, label=f"learned {method}"
-            )
-    ax.set(
-        xlabel="p",
-        ylabel="accuracy of predicting b from (a, c)",
-        title=f"Zero-shot accuracy, XOR d={d_exact}",
-    )
+            ax.plot(sub["p"], sub["accuracy"], marker, color=color, mfc="none", ms=9,
+                    label=f"learned {method}")
+    ax.set(xlabel="p", ylabel="accuracy of predicting b from (a, c)",
+           title=f"Zero-shot accuracy, XOR d={d_exact}")
     ax.legend(fontsize=7)
 
     ax = axes[1]
@@ -511,12 +500,8 @@ def _plot(cfg: dict, tables: dict):
         for col, style in styles.items():
             ax.plot(sub["p"], sub[col], color=color, label=f"{method}: {col}", **style)
     ax.axhline(0.95, color="grey", lw=0.8, label="0.95")
-    ax.set(
-        xlabel="p",
-        ylabel="fraction of I(b; a, c)",
-        ylim=(-0.1, 1.1),
-        title=f"Learned sufficiency, XOR d={d} (p=0: undefined)",
-    )
+    ax.set(xlabel="p", ylabel="fraction of I(b; a, c)", ylim=(-0.1, 1.1),
+           title=f"Learned sufficiency, XOR d={d} (p=0: undefined)")
     ax.legend(fontsize=7)
 
     ax = axes[2]
@@ -546,6 +531,8 @@ EXPERIMENT = _runner.Experiment(
     checks=_checks,
     plot=_plot,
     extra=_markdown,
+    batch=_batch,
+    batch_key=lambda cell: cell["kind"],
 )
 
 
@@ -556,24 +543,13 @@ EXPERIMENT = _runner.Experiment(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``symile-lab sufficiency``."""
     _options.add_common_arguments(parser)
-    parser.add_argument(
-        "--ds", type=_options.positive_int, nargs="+", default=None, help="d values of the exact part (3 5)"
-    )
-    parser.add_argument(
-        "--learned-d", type=_options.positive_int, default=None, help="d of the trained XOR models (5)"
-    )
-    parser.add_argument(
-        "--ps", type=_options.probability, nargs="+", default=None, help="p grid (0, 0.1, ..., 1)"
-    )
-    parser.add_argument(
-        "--epochs", type=_options.positive_int, default=None, help="training epochs (100; quick: 30)"
-    )
-    parser.add_argument(
-        "--partition-tol",
-        type=_options.positive_float,
-        default=0.5,
-        help="merge tolerance of learned score differences, nats",
-    )
+    opt = parser.add_argument
+    opt("--ds", type=_options.positive_int, nargs="+", default=None, help="d values of the exact part (3 5)")
+    opt("--learned-d", type=_options.positive_int, default=None, help="d of the trained XOR models (5)")
+    opt("--ps", type=_options.probability, nargs="+", default=None, help="p grid (0, 0.1, ..., 1)")
+    opt("--epochs", type=_options.positive_int, default=None, help="training epochs (100; quick: 30)")
+    opt("--partition-tol", type=_options.positive_float, default=0.5,
+        help="merge tolerance of learned score differences, nats")
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -205,3 +205,79 @@ def test_code_fingerprint_changes_when_the_source_changes(tmp_path, monkeypatch)
 def test_code_fingerprint_rejects_unknown_modules():
     with pytest.raises(ValueError, match="no_such_module_xyz"):
         _cells.code_fingerprint("no_such_module_xyz")
+
+
+# ----------------------------------------------------------------------------------------------
+# batched cells (run_cells(..., batch_fn=...))
+
+
+def _batched_cells(cells):
+    """``[_noisy_cell(c) for c in cells]`` computed in one call, logging every call's size."""
+    for cell in cells:
+        if cell.get("log"):
+            with open(cell["log"], "a", encoding="utf-8") as fh:
+                fh.write(f"{len(cells)}\n")
+    return [_noisy_cell(cell) for cell in cells]
+
+
+def test_batched_cells_give_the_results_of_the_cell_function(tmp_path):
+    cells = _some_cells(5)
+    plain = _cells.run_cells(_noisy_cell, cells)
+    batched = _cells.run_cells(_noisy_cell, cells, batch_fn=_batched_cells, cache_dir=tmp_path)
+    assert json.dumps(plain) == json.dumps(batched)
+    # cached per cell, under the cell function's key: an unbatched run reads the same cache
+    assert len(os.listdir(tmp_path)) == 5
+    assert json.dumps(_cells.run_cells(_noisy_cell, cells, cache_dir=tmp_path)) == json.dumps(plain)
+
+
+def test_batched_cells_are_grouped_by_key_and_computed_one_call_per_group(tmp_path):
+    log = tmp_path / "calls.log"
+    cells = [{**c, "log": str(log)} for c in _some_cells(6)]
+    _cells.run_cells(_noisy_cell, cells, batch_fn=_batched_cells, batch_key=lambda c: c["p"] < 0.5)
+    assert _calls(log) == [3] * 3 + [3] * 3  # two groups of three: one call each with jobs=1
+    log.unlink()
+    _cells.run_cells(_noisy_cell, cells, batch_fn=_batched_cells, batch_key=lambda c: None)
+    assert _calls(log) == [1] * 6  # key None: every cell alone
+
+
+@pytest.mark.slow  # starts a worker process (seconds of imports)
+def test_batched_cells_with_two_jobs_equal_one_job_and_resume_only_the_missing(tmp_path):
+    import cloudpickle  # a dependency of joblib >= 1.5
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    log = tmp_path / "calls.log"
+    cells = [{**c, "log": str(log)} for c in _some_cells(6)]
+    serial = _cells.run_cells(_noisy_cell, cells, batch_fn=_batched_cells)
+    cache = tmp_path / "cache"
+    _cells.run_cells(_noisy_cell, cells[:2], batch_fn=_batched_cells, cache_dir=cache)
+    log.unlink()
+    parallel = _cells.run_cells(_noisy_cell, cells, jobs=2, batch_fn=_batched_cells, cache_dir=cache)
+    assert json.dumps(serial) == json.dumps(parallel)
+    assert _calls(log) == [2] * 4  # only the 4 missing cells, in two chunks of 2 (one per job)
+
+
+@pytest.mark.slow  # starts a worker process (seconds of imports)
+def test_several_groups_with_two_jobs_compute_every_chunk_once(tmp_path):
+    import cloudpickle  # a dependency of joblib >= 1.5
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    log = tmp_path / "calls.log"
+    cells = [{**c, "log": str(log)} for c in _some_cells(9)]
+    serial = _cells.run_cells(_noisy_cell, cells)
+
+    def key(cell):  # three groups of two cells (two chunks of one each) and three cells alone
+        return None if cell["p"] >= 1.2 else int(cell["p"] / 0.4 + 1e-9)
+
+    parallel = _cells.run_cells(_noisy_cell, cells, jobs=2, batch_fn=_batched_cells, batch_key=key)
+    assert json.dumps(serial) == json.dumps(parallel)
+    assert _calls(log) == [1] * 9  # 9 chunks of one cell, each computed once (in a worker or here)
+
+
+def test_batch_key_without_batch_fn_is_rejected():
+    with pytest.raises(ValueError, match="batch_key needs batch_fn"):
+        _cells.run_cells(_noisy_cell, _some_cells(1), batch_key=lambda c: 0)
+
+
+def test_a_batch_function_must_return_one_result_per_cell():
+    with pytest.raises(TypeError, match="one result per cell"):
+        _cells.run_cells(_noisy_cell, _some_cells(2), batch_fn=lambda cells: [{}])

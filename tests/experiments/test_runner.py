@@ -111,3 +111,23 @@ def test_cli_keeps_the_traceback_of_an_internal_error(monkeypatch, tmp_path):
     monkeypatch.setattr(figure3, "run", broken)
     with pytest.raises(ValueError, match="internal bug"):
         cli.main(["figure3", "--quick", "--out", str(tmp_path)])
+
+
+def _square_cells(cells: list[dict]) -> list[dict]:  # module level: picklable
+    return [{"square": cell["i"] ** 2, "batch": len(cells)} for cell in cells]
+
+
+def test_run_computes_cells_through_the_experiments_batch_function(tmp_path):
+    spec = _demo(n_cells=4, batch=_square_cells, batch_key=lambda c: c["i"] % 2)
+    result = _runner.run(spec, _args(tmp_path))
+    assert list(result["tables"]["demo"]["square"]) == [0, 1, 4, 9]
+    cached = [json.loads(p.read_text())["result"] for p in (tmp_path / ".cache" / "demo").glob("*.json")]
+    assert sorted(r["batch"] for r in cached) == [2, 2, 2, 2]  # two groups of two
+
+
+def test_run_prints_the_ratio_to_a_reference_time(tmp_path, capsys):
+    spec = _demo(reference_seconds=lambda cfg: (1e6, "a slow reference"))
+    result = _runner.run(spec, _args(tmp_path))
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("demo: a slow reference: ≈ 1000000 s, ")
+    assert line.endswith(f"{1e6 / result['wall_seconds']:.0f}x our wall time")

@@ -103,3 +103,59 @@ def test_summarise_accuracy_rejects_bad_shapes(bad):
         _zero_shot.summarise_accuracy(bad)
 
 
+
+
+# ----------------------------------------------------------------------------------------------
+# train_and_test: batched training, shared test sets drawn once
+
+
+DRAWS = []  # test-set draws of _task, by seed
+
+
+def _task(cell: dict) -> _zero_shot.Task:
+    def draw(n, seed):
+        rng = np.random.default_rng(seed)
+        a, c = rng.integers(0, 2, (2, n, 2))
+        return [a.astype(np.float32), (a ^ c).astype(np.float32), c.astype(np.float32)]  # b = a xor c
+
+    def test(seed):
+        DRAWS.append(seed)
+        return draw(cell["n_test"], seed)
+
+    every_b = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    return _zero_shot.Task(
+        draw(cell["n_train"], cell["data_seed"]), draw(cell["n_val"], cell["val_seed"]), test, 1, every_b,
+        extra={"n": cell["n_train"]},
+    )
+
+
+def _training_cfg():
+    cfg = {"seeds": 1, "n_test_sets": 2, "n_train": 200, "n_val": 100, "n_test": 100}
+    return {**cfg, "train": {"epochs": 2, "batch_size": 100, "rep_dim": 4}}
+
+
+@pytest.fixture
+def one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as run_cells runs every cell (tiny tensors: extra threads only add waits)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_train_and_test_of_many_cells_equals_each_cell_alone(one_thread):
+    cells = _cells(_training_cfg())
+    DRAWS.clear()
+    together = _zero_shot.train_and_test(cells, _task)
+    assert sorted(DRAWS) == sorted(cells[0]["test_seeds"])  # the shared test sets are drawn once each
+    alone = [_zero_shot.train_and_test([cell], _task)[0] for cell in cells]
+    assert together == alone  # the same numbers, whatever the batch holds
+    assert all(len(r["acc"]) == 2 and r["n"] == 200 and 1 <= r["best_epoch"] <= 2 for r in together)
+
+
+def test_batch_key_groups_cells_with_the_same_training_options():
+    cells = _cells(_training_cfg())
+    assert len({_zero_shot.batch_key(c) for c in cells}) == 1  # seeds and methods train together
+    other = _cells({**_training_cfg(), "train": {"epochs": 3, "batch_size": 100, "rep_dim": 4}})
+    assert _zero_shot.batch_key(other[0]) != _zero_shot.batch_key(cells[0])

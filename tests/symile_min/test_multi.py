@@ -1,0 +1,389 @@
+"""symile_min.multi: K models trained as one batched computation equal K separate trainings."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from symile_min import SymileModel, TrainConfig, symile_loss_grouped, train, zero_shot_accuracy
+from symile_min.grouped import clip_loss_grouped
+from symile_min.multi import (
+    _AdamW,
+    _candidate_labels,
+    _clip_loss_stacked,
+    _clip_struct,
+    _distinct_rows,
+    _draw_layout,
+    _factors,
+    _plan,
+    _prepare,
+    _symile_loss_stacked,
+    _symile_struct,
+    _tensor_forward,
+    _unique_rows,
+    train_many,
+    zero_shot_accuracy_many,
+)
+
+train_module = importlib.import_module("symile_min.train")  # the module (symile_min.train is the function)
+
+
+def _xor(n: int, d: int, seed: int, p_missing: float = 0.0) -> list[np.ndarray]:
+    """Switched-XOR-like inputs (n, d) per modality: a, b random bits, c = a xor b; some rows set to 2."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 2, (2, n, d))
+    data = [a, b, a ^ b]
+    if p_missing:
+        data = [np.where(rng.random((n, 1)) < p_missing, 2, x) for x in data]  # a placeholder value
+    return [x.astype(np.float32) for x in data]
+
+
+def _pair(seed: int, d: int = 2, p_missing: float = 0.0):
+    return _xor(400, d, seed, p_missing), _xor(200, d, seed + 1000, p_missing)
+
+
+SMALL = dict(epochs=3, batch_size=100)
+
+
+def _assert_same_run(many, one, *, rtol: float = 1e-4, atol: float = 1e-4, grouped: bool = True):
+    assert many.best_epoch == one.best_epoch
+    assert many.grouped == one.grouped == grouped
+    assert (many.model.method, many.model.negatives) == (one.model.method, one.model.negatives)
+    for column in ("train_loss", "val_loss", "logit_scale"):
+        np.testing.assert_allclose(many.history[column], one.history[column], rtol=rtol, atol=atol)
+    assert list(many.history["best"]) == list(one.history["best"])
+    for (name, a), (_, b) in zip(many.model.named_parameters(), one.model.named_parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=rtol, atol=atol, msg=name)
+
+
+# --------------------------------------------------------------------------------------------------
+# agreement with the one-model trainer
+
+
+@pytest.mark.parametrize(
+    ("method", "negatives"), [("symile", "n"), ("clip", "n"), ("symile", "n_squared")]
+)  # fmt: skip
+def test_train_many_matches_train_on_each_model(method, negatives):
+    datasets = [_pair(seed) for seed in (1, 2)]
+    configs = [TrainConfig(method=method, negatives=negatives, seed=s, **SMALL) for s in (5, 6)]
+    for many, data, config in zip(train_many(datasets, configs), datasets, configs, strict=True):
+        _assert_same_run(many, train(*data, config))
+
+
+def test_train_many_matches_train_with_mlp_encoders_a_missing_value_and_a_clamped_scale():
+    # 5 distinct rows per modality (4 bit pairs, placeholder 2): 5^3 scores, not a multiple of 16 (exp path)
+    data = _pair(3, p_missing=0.3)
+    config = TrainConfig(
+        encoder="mlp", hidden_dim=8, rep_dim=4, seed=2, logit_scale_min=-0.5, logit_scale_max=0.5, **SMALL
+    )
+    (many,) = train_many([data], [config])
+    assert many.history["logit_scale"].max() <= np.exp(0.5) + 1e-6
+    _assert_same_run(many, train(*data, config))
+
+
+def test_train_many_matches_train_with_patience():
+    datasets = [_pair(seed) for seed in (7, 8)]
+    configs = [TrainConfig(seed=s, epochs=12, batch_size=100, patience=1, lr=0.3) for s in (7, 8)]
+    runs = train_many(datasets, configs)
+    lengths = []
+    for many, data, config in zip(runs, datasets, configs, strict=True):
+        one = train(*data, config)
+        _assert_same_run(many, one)
+        lengths.append(len(many.history))
+    assert lengths[0] != lengths[1] and max(lengths) < 12  # each model stopped early, on its own
+
+
+@pytest.mark.parametrize(("method", "negatives"), [("symile", "n"), ("clip", "n"), ("symile", "n_squared")])
+def test_train_many_matches_the_ungrouped_losses_with_a_continuous_modality(method, negatives):
+    # train() uses the plain losses here (one modality has ~all rows distinct); the batched loop computes the
+    # same losses on the other modalities' distinct rows and on the continuous one's batch rows
+    rng = np.random.default_rng(1)
+    datasets = []
+    for seed in (1, 2):
+        train_x, val_x = _pair(seed)
+        train_x[0] = train_x[0] + rng.normal(scale=0.1, size=train_x[0].shape).astype(np.float32)
+        val_x[0] = val_x[0] + rng.normal(scale=0.1, size=val_x[0].shape).astype(np.float32)
+        datasets.append((train_x, val_x))
+    configs = [TrainConfig(method=method, negatives=negatives, seed=s, **SMALL) for s in (3, 4)]
+    assert _prepare(*datasets[0], configs[0]).rows == (True, False, False)  # batched, modality 0 by rows
+    for many, data, config in zip(train_many(datasets, configs), datasets, configs, strict=True):
+        one = train(*data, config)
+        assert not many.grouped and not one.grouped
+        _assert_same_run(many, one, grouped=False)
+
+
+def test_train_many_matches_train_with_grouped_false_and_small_batches():
+    data = _pair(5)
+    config = TrainConfig(grouped=False, epochs=2, batch_size=20, rep_dim=4)  # 20^3 scores: batched
+    assert _prepare(*data, config).rows == (True, True, True)
+    (many,) = train_many([data], [config])
+    _assert_same_run(many, train(*data, config), grouped=False)
+
+
+def test_mixed_objectives_in_one_call_come_back_in_order():
+    datasets = [_pair(seed) for seed in range(4)]
+    kinds = [("clip", "n"), ("symile", "n"), ("symile", "n_squared"), ("symile", "n")]
+    configs = [TrainConfig(method=m, negatives=n, seed=k, **SMALL) for k, (m, n) in enumerate(kinds)]
+    runs = train_many(datasets, configs)
+    assert [(r.config.method, r.config.negatives) for r in runs] == kinds
+    assert [r.config.seed for r in runs] == [0, 1, 2, 3]
+    _assert_same_run(runs[0], train(*datasets[0], configs[0]))
+
+
+@pytest.mark.parametrize("p_missing", [0.0, 0.3], ids=["exp2-path", "exp-path"])  # 4^3, 5^3 scores
+def test_a_models_numbers_do_not_depend_on_the_batch_it_is_in(p_missing):
+    # the property that lets a sweep batch its cells any way (--jobs, cache resume) with identical numbers;
+    # 10 Symile models put some in every vector lane (regression: issue 13, the unpadded (K,) log scales
+    # were updated an ulp apart in batches of 11 and of 6 models)
+    datasets = [_pair(seed, p_missing=p_missing) for seed in range(12)]
+    methods = ["symile"] * 10 + ["clip"] * 2
+    configs = [TrainConfig(method=m, seed=s, epochs=2, batch_size=100) for s, m in enumerate(methods)]
+    together = train_many(datasets, configs)
+    halves = train_many(datasets[:5], configs[:5]) + train_many(datasets[5:], configs[5:])
+    alone = [train_many([d], [c])[0] for d, c in zip(datasets[:3], configs[:3], strict=True)]
+    for a, b in zip(together, halves, strict=True):
+        assert a.history.equals(b.history)
+        assert all(torch.equal(x, y) for x, y in zip(a.model.parameters(), b.model.parameters(), strict=True))
+    for a, b in zip(together[:3], alone, strict=True):
+        assert a.history.equals(b.history)
+        assert all(torch.equal(x, y) for x, y in zip(a.model.parameters(), b.model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [TrainConfig(grouped=False, **SMALL), TrainConfig(encoder="linear", **SMALL)],
+    ids=["ungrouped", "continuous-data"],
+)  # 100^3 scores per step: more than MAX_TENSOR_ELEMENTS
+def test_what_is_not_batched_falls_back_to_train(config):
+    rng = np.random.default_rng(0)
+    if config.grouped is False:
+        data = _pair(0)
+    else:  # continuous inputs: too many distinct rows for the grouped losses
+        data = tuple([rng.normal(size=(n, 2)).astype(np.float32) for _ in range(3)] for n in (400, 200))
+    assert _prepare(*data, config) is None
+    (many,) = train_many([data], [config])
+    one = train(*data, config)
+    assert not many.grouped
+    assert many.history.equals(one.history)  # the very same loop
+
+
+def test_train_many_validates_its_arguments():
+    data = _pair(0)
+    with pytest.raises(ValueError, match="one config per dataset"):
+        train_many([data, data], [TrainConfig()])
+    with pytest.raises(TypeError, match=r"configs\[0\] must be a TrainConfig"):
+        train_many([data], [{"seed": 0}])
+    with pytest.raises(TypeError, match=r"datasets\[0\] must be a \(train_data, val_data\) pair"):
+        train_many([data[0]], [TrainConfig()])
+    assert train_many([], []) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# the batched losses against the grouped losses (float64, values and gradients)
+
+
+def _tables(sizes, k_count, seed, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    reps = [F.normalize(torch.randn(k_count, u, 4, generator=g, dtype=dtype), dim=-1) for u in sizes]
+    return [r.requires_grad_() for r in reps]
+
+
+def _ids(sizes, k_count, n, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.stack([torch.randint(0, u, (k_count, n), generator=g) for u in sizes], dim=1)  # (K, M, N)
+
+
+@pytest.mark.parametrize("sizes", [(3, 4), (4, 5, 3), (2, 3, 2, 3)], ids=["M2", "M3", "M4"])
+@pytest.mark.parametrize("negatives", ["n", "n_squared"])
+def test_score_tensor_loss_equals_the_grouped_loss(sizes, negatives):
+    k_count, n, m_count = 3, 9, len(sizes)
+    reps = _tables(sizes, k_count, seed=1)
+    scale = torch.tensor([0.7, 3.0, 11.0], dtype=torch.float64, requires_grad=True)
+    ids = _ids(sizes, k_count, n, seed=2)
+    seeds = (10, 11, 12)
+    perms, modalities = None, None
+    if negatives == "n":
+        modalities, perms = _draw_layout(m_count, n, [torch.Generator().manual_seed(s) for s in seeds])
+    struct = _symile_struct(ids, perms, _plan(sizes, k_count, modalities, ids.device), negatives)
+    losses = _symile_loss_stacked(reps, scale, struct)
+    for k in range(k_count):
+        ref = symile_loss_grouped(
+            [r[k] for r in reps], [ids[k, m] for m in range(m_count)], scale[k], negatives=negatives,
+            generator=torch.Generator().manual_seed(seeds[k]),
+        )  # fmt: skip
+        torch.testing.assert_close(losses[k], ref, rtol=1e-12, atol=1e-12)
+        mine = torch.autograd.grad(losses[k], [scale, *reps], retain_graph=True)
+        theirs = torch.autograd.grad(ref, [scale, *reps], retain_graph=True)
+        for a, b in zip(mine, theirs, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_clip_loss_from_counts_equals_the_grouped_clip_loss():
+    sizes, k_count, n = (4, 3, 5), 2, 11
+    reps = _tables(sizes, k_count, seed=3)
+    scale = torch.tensor([0.5, 6.0], dtype=torch.float64, requires_grad=True)
+    ids = _ids(sizes, k_count, n, seed=4)
+    losses = _clip_loss_stacked(reps, scale, _clip_struct(ids, sizes))
+    for k in range(k_count):
+        ref = clip_loss_grouped([r[k] for r in reps], [ids[k, m] for m in range(3)], scale[k])
+        torch.testing.assert_close(losses[k], ref, rtol=1e-12, atol=1e-12)
+        mine = torch.autograd.grad(losses[k], [scale, *reps], retain_graph=True)
+        theirs = torch.autograd.grad(ref, [scale, *reps], retain_graph=True)
+        for a, b in zip(mine, theirs, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _own_share(reps, scale, struct):
+    """max over rows of (own column) / (row sum): > 1/2 means the row took the exact path."""
+    factors, last = _factors([r.detach() for r in reps], scale.detach(), struct.sizes)
+    _, saved = _tensor_forward(factors[-1], last, struct)
+    E = saved["E"].view(scale.shape[0], -1)
+    own = E.gather(1, struct.own.view(scale.shape[0], -1))
+    total = own + (saved["D"] - saved["ep"][:, None, :]).reshape(own.shape)
+    return float((own / total).max())
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_a_dominant_own_column_is_dropped_without_cancellation(dtype):
+    # a large scale makes one candidate column carry nearly all of a row's sum; subtracting it would
+    # cancel catastrophically (the grouped loss drops such a column exactly, and so must this one)
+    sizes, k_count, n = (3, 3, 3), 1, 6
+    reps = _tables(sizes, k_count, seed=5, dtype=dtype)
+    scale = torch.tensor([40.0], dtype=dtype, requires_grad=True)
+    ids = _ids(sizes, k_count, n, seed=6)
+    modalities, perms = _draw_layout(3, n, [torch.Generator().manual_seed(0)])
+    struct = _symile_struct(ids, perms, _plan(sizes, 1, modalities, ids.device), "n")
+    assert _own_share(reps, scale, struct) > 0.999  # the case this test is about does occur
+    loss = _symile_loss_stacked(reps, scale, struct)[0]
+    ref = symile_loss_grouped(
+        [r[0].double() for r in reps], [ids[0, m] for m in range(3)], scale[0].double(),
+        generator=torch.Generator().manual_seed(0),
+    )  # fmt: skip
+    torch.testing.assert_close(loss.double(), ref, rtol=1e-6 if dtype == torch.float32 else 1e-12, atol=0)
+
+
+def test_sums_that_underflow_in_float32_are_recomputed_in_float64():
+    # scores spanning hundreds of nats: in float32 whole rows underflow after the shift by the largest score
+    sizes, k_count, n = (4, 4, 4), 2, 8
+    reps = _tables(sizes, k_count, seed=7, dtype=torch.float32)
+    scale = torch.tensor([400.0, 1.0], requires_grad=True)
+    ids = _ids(sizes, k_count, n, seed=8)
+    modalities, perms = _draw_layout(3, n, [torch.Generator().manual_seed(s) for s in (1, 2)])
+    struct = _symile_struct(ids, perms, _plan(sizes, 2, modalities, ids.device), "n")
+    factors, last = _factors([r.detach() for r in reps], scale.detach(), sizes)
+    assert _tensor_forward(factors[-1], last, struct)[1]["bad"].tolist() == [True, False]
+    losses = _symile_loss_stacked(reps, scale, struct)
+    assert bool(torch.isfinite(losses).all())
+    for k, seed in enumerate((1, 2)):
+        ref = symile_loss_grouped(
+            [r[k].double() for r in reps], [ids[k, m] for m in range(3)], scale[k].double(),
+            generator=torch.Generator().manual_seed(seed),
+        )  # fmt: skip
+        torch.testing.assert_close(losses[k].double(), ref, rtol=1e-5, atol=1e-5)
+    grads = torch.autograd.grad(losses.sum(), [scale, *reps])
+    assert all(bool(torch.isfinite(g).all()) for g in grads)
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers: distinct rows, the optimiser, batched zero-shot accuracy
+
+
+def test_distinct_rows_are_the_trainers_exactly():
+    rng = np.random.default_rng(0)
+    train_x = [torch.from_numpy(rng.integers(-2, 3, (300, w)).astype(np.float32)) for w in (1, 4, 40)]
+    val_x = [torch.from_numpy(rng.integers(-2, 3, (50, w)).astype(np.float32)) for w in (1, 4, 40)]
+    train_x[1][:5] = -0.0  # -0.0 and 0.0 are one value
+    fast, slow = _distinct_rows(train_x, val_x), train_module._distinct_rows(train_x, val_x)
+    for ours, theirs in zip(fast, slow, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            assert torch.equal(a, b)
+
+
+def _rows(kind: str) -> torch.Tensor:
+    rng = np.random.default_rng(3)
+    if kind == "bits":
+        return torch.from_numpy(rng.integers(0, 2, (500, 5)).astype(np.float32))
+    if kind == "signed-zeros":  # -0.0 and 0.0 are one value
+        x = torch.from_numpy(rng.integers(-1, 2, (300, 3)).astype(np.float32))
+        return torch.where(torch.from_numpy(rng.random((300, 3)) < 0.5), x, -x)
+    if kind == "continuous":  # every row distinct: the codes span too many values to count
+        return torch.from_numpy(rng.normal(size=(400, 4)))
+    if kind == "wide":  # 5^40 codes overflow int64: the code is made dense column by column
+        return torch.from_numpy(rng.integers(0, 5, (300, 40)).astype(np.float64))
+    return torch.from_numpy(rng.integers(0, 7, (200, 1)).astype(np.int64))  # one integer column
+
+
+@pytest.mark.parametrize("kind", ["bits", "signed-zeros", "continuous", "wide", "one-column"])
+def test_unique_rows_is_torch_unique_with_return_inverse(kind):
+    x = _rows(kind)
+    values, ids = _unique_rows(x)
+    ref_values, ref_ids = torch.unique(x, dim=0, return_inverse=True)
+    assert torch.equal(values, ref_values) and torch.equal(ids, ref_ids)
+
+
+def test_candidate_labels_are_the_evaluators_labels_and_name_a_missing_row():
+    from symile_min.evaluate import _row_labels
+
+    rng = np.random.default_rng(4)
+    cand = torch.from_numpy(rng.permutation(np.array([[int(c) for c in f"{v:03b}"] for v in range(8)])))
+    target = cand[torch.from_numpy(rng.integers(0, 8, 50))]
+    assert torch.equal(_candidate_labels(target, cand.float().to(target.dtype)), _row_labels(target, cand))
+    with pytest.raises(ValueError, match="row 0 of the target modality is not among the candidates"):
+        _candidate_labels(torch.full((2, 3), 5), cand)
+    with pytest.raises(ValueError, match="candidates contain duplicate rows"):
+        _candidate_labels(target, torch.cat([cand, cand[:1]]))
+
+
+def test_adamw_on_stacked_parameters_is_torchs_fused_adamw():
+    g = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 4, 2, generator=g).requires_grad_(), torch.randn(3, generator=g).requires_grad_()]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    opt = _AdamW(ours, lr=0.1, weight_decay=0.01)
+    reference = torch.optim.AdamW(theirs, lr=0.1, weight_decay=0.01, fused=opt.fallback is None)
+    for _ in range(4):
+        grads = [torch.randn(p.shape, generator=g) for p in ours]
+        for p, q, grad in zip(ours, theirs, grads, strict=True):
+            p.grad, q.grad = grad.clone(), grad.clone()
+        opt.step()
+        reference.step()
+    for p, q in zip(ours, theirs, strict=True):
+        assert torch.equal(p, q)
+
+
+def test_zero_shot_accuracy_many_is_zero_shot_accuracy_for_each_model():
+    data = _pair(0, d=3)
+    methods = ("symile", "clip", "symile")
+    runs = train_many([data] * 3, [TrainConfig(method=m, seed=s, **SMALL) for s, m in enumerate(methods)])
+    odd = SymileModel([3, 3, 3], rep_dim=5, method="clip")  # another architecture: scored on its own
+    models = [r.model for r in runs] + [odd]
+    test = _xor(500, 3, seed=9)
+    candidates = np.array([[int(c) for c in f"{v:03b}"] for v in range(8)], dtype=np.float32)
+    accs = zero_shot_accuracy_many(models, test, target=1, candidates=candidates)
+    assert accs == [zero_shot_accuracy(m, test, target=1, candidates=candidates) for m in models]
+    assert accs[0] > 0.5  # a trained Symile model, not chance (1/8)
+
+
+@pytest.mark.slow
+def test_full_length_runs_at_the_papers_settings_agree_with_train():
+    # 100 epochs of Figure 3's settings: float rounding differences stay small along the whole run
+    from generators import BinaryXOR
+
+    for p in (0.2, 0.5):
+        xor = BinaryXOR(d=5, p=p)
+
+        def draw(n, seed, xor=xor):
+            sample = xor.sample(n, np.random.default_rng(seed))
+            return [sample[k] for k in "abc"]
+
+        data = [(draw(10_000, 1 + k), draw(1_000, 50 + k)) for k in range(2)]
+        configs = [TrainConfig(method=m, seed=3 + k) for k, m in enumerate(("symile", "clip"))]
+        test, candidates = draw(5_000, 99), xor.decode(np.arange(32))
+        for many, pair, config in zip(train_many(data, configs), data, configs, strict=True):
+            one = train(*pair, config)
+            np.testing.assert_allclose(many.history["val_loss"], one.history["val_loss"], rtol=5e-3)
+            accs = [zero_shot_accuracy(r.model, test, target=1, candidates=candidates) for r in (many, one)]
+            assert accs[0] == pytest.approx(accs[1], abs=0.01)
