@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "experiments.m3_real",
         "Symile vs CLIP on Symile-M3 in miniature: digits, espeak-ng speech, multilingual text (Fig. 4b/c)",
     ),
+    "objectives": (
+        "experiments.objectives",
+        "benchmark of multimodal contrastive objectives (Symile, CLIP, GRAM, ...) against exact truth",
+    ),
     "train": ("experiments.train_cmd", "train Symile or CLIP on your own data (.npz or a folder of .npy)"),
     "evaluate": ("experiments.evaluate_cmd", "retrieval metrics of a trained checkpoint on held-out data"),
     "estimators": (

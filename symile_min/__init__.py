@@ -18,6 +18,10 @@ Losses are in nats; bounds are in bits by default (``base=``). One module per jo
 * :mod:`symile_min.encoders`: small encoders for real modalities (images, UTF-8 text, log-mel audio) and
   the missing-input wrapper;
 * :mod:`symile_min.model`, :mod:`symile_min.train`: encoders (built-in or yours) and the training loop;
+* :mod:`symile_min.objectives`, :mod:`symile_min.gated`: more objectives for M >= 3 (anchor-pairwise, GRAM,
+  TRIANGLE, gated Symile); :mod:`symile_min.objective_modules` (each as a module owning its scale, a
+  registry) and :mod:`symile_min.objective_train` (train and evaluate under any of them);
+* :mod:`symile_min.multi`: train K models of one architecture at once (:func:`train_many`);
 * :mod:`symile_min.checkpoint`: the checkpoint file format (``torch.load(weights_only=True)``);
 * :mod:`symile_min.distributed`: DDP feature gathering.
 """
@@ -30,10 +34,21 @@ from .bounds import (
 )
 from .encoders import ByteNgramEncoder, ImageCNN, LogMelEncoder, WithIndicator
 from .evaluate import retrieval_metrics, retrieval_ranks, zero_shot_accuracy, zero_shot_scores
+from .gated import SymileGate, gated_symile_loss
 from .grouped import clip_loss_grouped, symile_loss_grouped
 from .losses import clip_loss, mip, symile_loss
 from .model import SymileModel, with_missingness
 from .modules import ClipLoss, SymileLoss
+from .multi import train_many
+from .objective_modules import OBJECTIVES, Objective, make_objective
+from .objective_train import (
+    ObjectiveFit,
+    objective_bound,
+    objective_retrieval_accuracy,
+    objective_zero_shot_accuracy,
+    train_objective,
+)
+from .objectives import anchor_clip_loss, gram_loss, triangle_loss
 from .scores import infonce_from_scores, symile_loss_from_scores
 from .train import EpochInfo, TrainConfig, TrainResult, train
 
@@ -41,6 +56,19 @@ __all__ = [
     "mip",
     "symile_loss",
     "clip_loss",
+    "anchor_clip_loss",
+    "gram_loss",
+    "triangle_loss",
+    "gated_symile_loss",
+    "SymileGate",
+    "Objective",
+    "OBJECTIVES",
+    "make_objective",
+    "train_objective",
+    "ObjectiveFit",
+    "objective_bound",
+    "objective_zero_shot_accuracy",
+    "objective_retrieval_accuracy",
     "SymileLoss",
     "ClipLoss",
     "symile_loss_grouped",
@@ -65,4 +93,5 @@ __all__ = [
     "TrainResult",
     "EpochInfo",
     "train",
+    "train_many",
 ]
