@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ._checks import METHODS, as_int, check_choice, check_reps, loss_scale
+from ._rows import row_labels as _row_labels
 from .data import _as_tensor, _check_finite, modalities
 from .model import SymileModel, resolve_objective
 
@@ -118,33 +119,6 @@ def _check_log_prior(log_prior, candidates: torch.Tensor) -> torch.Tensor:
     if bad:
         raise ValueError("log_prior must not contain nan or +inf")
     return log_prior
-
-
-def _row_labels(target_x: torch.Tensor, cand_x: torch.Tensor) -> torch.Tensor:
-    """Index of each row of ``target_x`` in ``cand_x`` (exact match), ValueError if absent or duplicated.
-
-    Memory O((N + C) x d): rows are matched through the ids of ``torch.unique`` over both sets, never an
-    (N, C, d) comparison.
-    """
-    c = cand_x.shape[0]
-    if tuple(cand_x.shape[1:]) != tuple(target_x.shape[1:]):
-        raise ValueError(
-            f"candidates have rows of shape {tuple(cand_x.shape[1:])}, the target modality's inputs "
-            f"{tuple(target_x.shape[1:])}: a candidate is one input row of the target modality"
-        )
-    flat = torch.cat([cand_x.reshape(c, -1), target_x.reshape(target_x.shape[0], -1)])  # (C + N, d)
-    _, ids = torch.unique(flat, dim=0, return_inverse=True)  # (C + N,) one id per distinct row
-    cand_ids, target_ids = ids[:c], ids[c:]
-    if torch.unique(cand_ids).numel() != c:
-        raise ValueError("candidates contain duplicate rows")
-    where = torch.full((int(ids.max()) + 1,), -1, dtype=torch.int64, device=ids.device)  # id -> candidate
-    where[cand_ids] = torch.arange(c, device=ids.device)
-    labels = where[target_ids]  # (N,)
-    missing = labels < 0
-    if bool(missing.any()):
-        first = int(torch.nonzero(missing)[0, 0])
-        raise ValueError(f"row {first} of the target modality is not among the candidates")
-    return labels
 
 
 def zero_shot_accuracy(

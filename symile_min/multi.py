@@ -83,6 +83,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._rows import row_labels as _candidate_labels
+from ._rows import unique_rows as _unique_rows
 from .evaluate import zero_shot_accuracy
 from .losses import _n_candidates
 from .model import SymileModel, resolve_objective, to_tensor_list
@@ -244,29 +246,6 @@ def zero_shot_accuracy_many(models, data, *, target: int, candidates=None) -> li
     return out
 
 
-def _candidate_labels(target_x: torch.Tensor, cand_x: torch.Tensor) -> torch.Tensor:
-    """Index of each row of ``target_x`` (N, d) in ``cand_x`` (C, d), exact match; ValueError if absent.
-
-    What :func:`symile_min.zero_shot_accuracy` labels the rows with, through :func:`_unique_rows`.
-    """
-    c = cand_x.shape[0]
-    if target_x.shape[1:] != cand_x.shape[1:]:
-        raise ValueError(f"candidates have rows of shape {tuple(cand_x.shape[1:])}, the target modality "
-                         f"{tuple(target_x.shape[1:])}")
-    _, ids = _unique_rows(torch.cat([cand_x, target_x]))  # (C + N,) one id per distinct row
-    cand_ids, target_ids = ids[:c], ids[c:]
-    if torch.unique(cand_ids).numel() != c:
-        raise ValueError("candidates contain duplicate rows")
-    where = torch.full((int(ids.max()) + 1,), -1, dtype=torch.int64, device=ids.device)  # id -> candidate
-    where[cand_ids] = torch.arange(c, device=ids.device)
-    labels = where[target_ids]  # (N,)
-    missing = labels < 0
-    if bool(missing.any()):
-        first = int(torch.nonzero(missing)[0, 0])
-        raise ValueError(f"row {first} of the target modality is not among the candidates")
-    return labels
-
-
 # --------------------------------------------------------------------------------------------------
 # preparing the models of a batch
 
@@ -346,34 +325,6 @@ def _distinct_rows(train_x, val_x):
         train_ids.append(code[: xt.shape[0]])
         val_ids.append(code[xt.shape[0] :])
     return uniq, train_ids, val_ids
-
-
-def _unique_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``torch.unique(x, dim=0, return_inverse=True)`` for x (N, d), 4-10x faster: (U, d) rows, (N,) ids.
-
-    Every column is ranked among its own values by a 1-D unique (equal values, -0.0 and 0.0 included,
-    share a rank) and a row's ranks are read as the digits of one mixed-radix integer, which orders rows
-    lexicographically as ``torch.unique`` does; the integers are then made dense (by counting when they
-    span few values, else by a 1-D unique).
-    """
-    n, d = x.shape
-    if n == 0 or d == 0:
-        return torch.unique(x, dim=0, return_inverse=True)
-    code, span = torch.zeros(n, dtype=torch.long, device=x.device), 1
-    for column in x.T.contiguous():
-        levels, rank = torch.unique(column, return_inverse=True)  # (L,), (N,) rank of each entry
-        if span * levels.numel() >= 2**62:  # keep the mixed-radix code in int64: make it dense first
-            _, code = torch.unique(code, return_inverse=True)
-            span = int(code.max()) + 1
-        code, span = code.mul_(levels.numel()).add_(rank), span * levels.numel()  # lexicographic order kept
-    if span <= 4 * n:  # few possible codes: dense ids by counting, no sort
-        dense = torch.bincount(code, minlength=span).gt_(0).cumsum(dim=0) - 1  # (span,) code -> id
-        code = dense[code]
-    else:
-        _, code = torch.unique(code, return_inverse=True)  # (N,) dense ids in sorted-row order
-    values = x.new_empty(int(code.max()) + 1, d)
-    values[code] = x  # every row of a class is the same row
-    return values, code
 
 
 def _new_model(config: TrainConfig, input_dims) -> SymileModel:

@@ -13,7 +13,6 @@ from symile_min import SymileModel, TrainConfig, symile_loss_grouped, train, zer
 from symile_min.grouped import clip_loss_grouped
 from symile_min.multi import (
     _AdamW,
-    _candidate_labels,
     _clip_loss_stacked,
     _clip_struct,
     _distinct_rows,
@@ -24,7 +23,6 @@ from symile_min.multi import (
     _symile_loss_stacked,
     _symile_struct,
     _tensor_forward,
-    _unique_rows,
     train_many,
     zero_shot_accuracy_many,
 )
@@ -301,41 +299,6 @@ def test_distinct_rows_are_the_trainers_exactly():
     for ours, theirs in zip(fast, slow, strict=True):
         for a, b in zip(ours, theirs, strict=True):
             assert torch.equal(a, b)
-
-
-def _rows(kind: str) -> torch.Tensor:
-    rng = np.random.default_rng(3)
-    if kind == "bits":
-        return torch.from_numpy(rng.integers(0, 2, (500, 5)).astype(np.float32))
-    if kind == "signed-zeros":  # -0.0 and 0.0 are one value
-        x = torch.from_numpy(rng.integers(-1, 2, (300, 3)).astype(np.float32))
-        return torch.where(torch.from_numpy(rng.random((300, 3)) < 0.5), x, -x)
-    if kind == "continuous":  # every row distinct: the codes span too many values to count
-        return torch.from_numpy(rng.normal(size=(400, 4)))
-    if kind == "wide":  # 5^40 codes overflow int64: the code is made dense column by column
-        return torch.from_numpy(rng.integers(0, 5, (300, 40)).astype(np.float64))
-    return torch.from_numpy(rng.integers(0, 7, (200, 1)).astype(np.int64))  # one integer column
-
-
-@pytest.mark.parametrize("kind", ["bits", "signed-zeros", "continuous", "wide", "one-column"])
-def test_unique_rows_is_torch_unique_with_return_inverse(kind):
-    x = _rows(kind)
-    values, ids = _unique_rows(x)
-    ref_values, ref_ids = torch.unique(x, dim=0, return_inverse=True)
-    assert torch.equal(values, ref_values) and torch.equal(ids, ref_ids)
-
-
-def test_candidate_labels_are_the_evaluators_labels_and_name_a_missing_row():
-    from symile_min.evaluate import _row_labels
-
-    rng = np.random.default_rng(4)
-    cand = torch.from_numpy(rng.permutation(np.array([[int(c) for c in f"{v:03b}"] for v in range(8)])))
-    target = cand[torch.from_numpy(rng.integers(0, 8, 50))]
-    assert torch.equal(_candidate_labels(target, cand.float().to(target.dtype)), _row_labels(target, cand))
-    with pytest.raises(ValueError, match="row 0 of the target modality is not among the candidates"):
-        _candidate_labels(torch.full((2, 3), 5), cand)
-    with pytest.raises(ValueError, match="candidates contain duplicate rows"):
-        _candidate_labels(target, torch.cat([cand, cand[:1]]))
 
 
 def test_adamw_on_stacked_parameters_is_torchs_fused_adamw():
