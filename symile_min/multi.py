@@ -88,7 +88,7 @@ from ._rows import unique_rows as _unique_rows
 from .evaluate import zero_shot_accuracy
 from .losses import _n_candidates
 from .model import SymileModel, resolve_objective, to_tensor_list
-from .train import HISTORY_COLUMNS, TrainConfig, TrainResult, train
+from .train import HISTORY_COLUMNS, TrainConfig, TrainResult, model_from_config, train
 
 __all__ = ["train_many", "zero_shot_accuracy_many", "MAX_TENSOR_ELEMENTS"]
 
@@ -331,15 +331,7 @@ def _new_model(config: TrainConfig, input_dims) -> SymileModel:
     """The initial model of ``config``, seeded as :func:`symile_min.train` seeds it."""
     with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's global RNG
         torch.manual_seed(config.seed)
-        return SymileModel(
-            list(input_dims),
-            config.rep_dim,
-            config.encoder,
-            hidden_dim=config.hidden_dim,
-            logit_scale_init=config.logit_scale_init,
-            method=config.method,
-            negatives=config.negatives,
-        )
+        return model_from_config(config, input_dims)
 
 
 def _names(model: SymileModel) -> list[str]:

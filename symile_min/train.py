@@ -839,16 +839,8 @@ def _train_loop(
         if cuda:
             torch.cuda.manual_seed(config.seed)
         if model is None:
-            model = SymileModel(  # the same weights on every rank (DDP also broadcasts rank 0's)
-                _input_widths(train_src, val_src),
-                config.rep_dim,
-                config.encoder,
-                hidden_dim=config.hidden_dim,
-                logit_scale_init=config.logit_scale_init,
-                method=config.method,
-                negatives=config.negatives,
-                names=train_src.names,
-            )
+            # the same weights on every rank (DDP also broadcasts rank 0's)
+            model = model_from_config(config, _input_widths(train_src, val_src), names=train_src.names)
         model.method, model.negatives = config.method, config.negatives
         if model.names is None:
             model.names = train_src.names
@@ -866,6 +858,20 @@ def _train_loop(
             callbacks=callbacks, log_dir=log_dir, tensorboard=tensorboard, checkpoint=checkpoint,
             payload=payload, data_info=data_info, t0=t0, group=group,
         )
+
+
+def model_from_config(config: TrainConfig, input_dims, names=None) -> SymileModel:
+    """The built-in-encoder model that ``config`` describes, at the current torch RNG state (callers seed)."""
+    return SymileModel(
+        list(input_dims),
+        config.rep_dim,
+        config.encoder,
+        hidden_dim=config.hidden_dim,
+        logit_scale_init=config.logit_scale_init,
+        method=config.method,
+        negatives=config.negatives,
+        names=names,
+    )
 
 
 def _input_widths(train_src: Modalities, val_src: Modalities) -> list[int]:
