@@ -28,11 +28,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "bounds": (
         "experiments.bounds",
-        "learned Symile/CLIP bounds vs exact TC and pairwise MI (XOR, Gaussian)",
+        "learned Symile/CLIP bounds on switched XOR vs exact TC and pairwise MI, and the exact critic",
+    ),
+    "bounds-gaussian": (
+        "experiments.bounds_gaussian",
+        "learned Symile/CLIP bounds on correlated Gaussian blocks (MLP encoders) vs exact TC and pairwise MI",
     ),
     "sufficiency": (
         "experiments.sufficiency",
-        "sufficiency claims: optimal scores exactly, learned statistics, disease/temperature",
+        "sufficiency, exactly: Symile-optimal score = Bayes rule, pairwise-optimal = chance on switched XOR",
+    ),
+    "sufficiency-learned": (
+        "experiments.sufficiency_learned",
+        "sufficiency, learned: how much of I(b; a, c) trained Symile/CLIP zero-shot rules keep on XOR",
+    ),
+    "sufficiency-disease": (
+        "experiments.sufficiency_disease",
+        "sufficiency on disease/temperature: learned partition vs minimal sufficient one, log prior vs Bayes",
     ),
     "missing": (
         "experiments.missing",

@@ -1,28 +1,16 @@
 r"""Sample estimators against the exact truth: estimate vs n for every estimator, with interval coverage.
 
-Cases (truth exact, from the generators' closed forms or joint pmfs):
-
-* **Gaussian** (:class:`generators.GaussianTC`, total correlation of three blocks): ``g1`` scalars with
-  TC = 0.5 bit; ``g2`` 2-dim blocks, 1 bit; ``g3`` 3-dim blocks, 2 bits; ``g2t`` as ``g2`` but the blocks
-  seen through the invertible maps cube / exp / tanh-affine (same truth; non-Gaussian data, where the
-  log-det estimator is biased and the copula and kNN estimators should not be).
-  Estimators: :func:`infotheory.gaussian.gaussian_estimate` (log-det, bias-corrected),
-  :func:`infotheory.gaussian.copula_estimate`, :func:`infotheory.knn.ksg_estimate` (k = 3; on the data, and
-  on their normal scores, ``normal_scores=True``), and the learned
-  **Symile bound** (a lower-bound estimator of TC: an MLP Symile model trained on 70 % of the n samples,
-  :math:`\log N - \mathcal{L}` on the held-out 20 %, batch N = min(256, held-out size / 4); one seed, few
-  epochs).
-  Intervals: :func:`infotheory.bootstrap_ci` (basic, the default) for the Gaussian and copula estimators.
-* **Discrete**: ``xor3`` (:class:`generators.BinaryXOR`, d = 3, p = 0.5: TC = 2.125 bits over 512 cells, 128
-  of them possible) and ``parity4`` (:class:`generators.Parity`, m = 4: O-information = -2 bits).
-  Estimators: plug-in and the corrections Miller–Madow, jackknife, Chao–Shen, NSB
-  (:func:`infotheory.plugin_estimate`). Intervals: basic bootstrap for every correction but NSB (whose
-  replicates cost one quadrature each), and the percentile bootstrap of the plug-in estimate, which the
-  issue found miscalibrated.
-
-Every (case, n) is repeated ``reps`` times on fresh seeded samples; the table has the mean, sd, bias and
-RMSE of every estimator and the coverage and mean width of every interval (level 0.95, 200 replicates).
-All numbers in **bits**.
+Claim: on data whose truth is exact (:class:`generators.GaussianTC` total correlations ``g1``/``g2``/``g3``,
+and ``g2t``, the blocks of ``g2`` seen through cube / exp / tanh-affine; :class:`generators.BinaryXOR` TC
+``xor3`` and :class:`generators.Parity` O-information ``parity4``), which estimators are unbiased at which
+n, and which bootstrap intervals cover the truth. Continuous estimators: log-det, Gaussian copula, KSG
+(k = 3, on the data and on their normal scores) and the learned Symile bound (a lower bound of TC: an MLP
+Symile model trained on 70 % of the n samples, ``log N - loss`` on the held-out 20 %); discrete: plug-in,
+Miller–Madow, jackknife, Chao–Shen, NSB (:func:`infotheory.plugin_estimate`). Intervals:
+:func:`infotheory.bootstrap_ci` (basic; and percentile for the plug-in estimate), level 0.95, 200
+replicates. Every (case, n) is repeated ``reps`` times on fresh seeded samples and summarised by
+:func:`infotheory.calibration.estimate_errors` and :func:`infotheory.calibration.interval_coverage`. All
+numbers in **bits**; ``docs/estimators.md`` shows and discusses the results.
 
 Writes ``estimators.png``/``.pdf``, ``estimators.csv`` (every plotted number), ``estimators_checks.csv``,
 ``estimators_config.json`` and ``estimators_bias.md`` (the markdown table of ``docs/estimators.md``) into
@@ -38,6 +26,7 @@ import pandas as pd
 
 from experiments import _io, _options, _runner
 from experiments._cells import cell_seed, code_fingerprint
+from experiments._markdown import pm_cells
 from experiments._runner import Check
 
 __all__ = ["EXPERIMENT", "GAUSSIAN_CASES", "DISCRETE_CASES", "default_config", "add_arguments", "run", "main"]
@@ -162,65 +151,40 @@ def _cell(cell: dict) -> dict:
     rng = np.random.default_rng(cell["seed"])
     samples = _generator(cell["case"]).sample(cell["n"], rng)
     boot_seed = int(rng.integers(2**62))
-    out = {"estimates": {}, "intervals": {}}
     if cell["kind"] == "gaussian":
-        out["estimates"]["gaussian"] = gaussian_estimate(measure, samples)
-        out["estimates"]["copula"] = copula_estimate(measure, samples)
-        out["estimates"]["ksg"] = ksg_estimate(measure, samples, k=cell["k"])
-        out["estimates"]["ksg_ranks"] = ksg_estimate(measure, samples, k=cell["k"], normal_scores=True)
-        intervals = CONTINUOUS_INTERVALS
+        estimates = {
+            "gaussian": gaussian_estimate(measure, samples),
+            "copula": copula_estimate(measure, samples),
+            "ksg": ksg_estimate(measure, samples, k=cell["k"]),
+            "ksg_ranks": ksg_estimate(measure, samples, k=cell["k"], normal_scores=True),
+        }
+        intervals = {(e, m): {"estimator": e} for e, m in CONTINUOUS_INTERVALS}
     else:
-        for c in CORRECTIONS:
-            out["estimates"][c] = it.plugin_estimate(
-                measure, samples, correction=None if c == "plugin" else c
-            )
-        intervals = DISCRETE_INTERVALS
-    for estimator, method in intervals:
-        if cell["kind"] == "gaussian":
-            options = {"estimator": estimator}
-        else:
-            options = {"correction": None if estimator == "plugin" else estimator}
-        _, low, high = it.bootstrap_ci(
-            measure,
-            samples,
-            level=cell["level"],
-            n_boot=cell["n_boot"],
-            seed=boot_seed,
-            method=method,
-            **options,
-        )
+        corrections = {c: None if c == "plugin" else c for c in CORRECTIONS}
+        estimates = {
+            c: it.plugin_estimate(measure, samples, correction=corr) for c, corr in corrections.items()
+        }
+        intervals = {(e, m): {"correction": corrections[e]} for e, m in DISCRETE_INTERVALS}
+    out = {"estimates": estimates, "intervals": {}}
+    for (estimator, method), options in intervals.items():
+        boot = {"level": cell["level"], "n_boot": cell["n_boot"], "seed": boot_seed, "method": method}
+        _, low, high = it.bootstrap_ci(measure, samples, **boot, **options)
         out["intervals"][f"{estimator}/{method}"] = [low, high]
     return out
 
 
 def _symile_cell(cell: dict) -> dict:
     """Train Symile on 70 % of n samples (10 % validation) and estimate its bound on the other 20 % (bits)."""
-    from symile_min import TrainConfig, bound_estimate, train
+    from symile_min import TrainConfig
+    from symile_min.held_out import held_out_bound
 
     s = cell["symile"]
-    rng = np.random.default_rng(cell["seed"])
     gen = _generator(cell["case"])
-    sample = gen.sample(cell["n"], rng)
-    data = [np.asarray(sample[name], dtype=np.float32) for name in gen.names]
-    n_train, n_val = int(0.7 * cell["n"]), int(0.1 * cell["n"])
-    train_data = [x[:n_train] for x in data]
-    val_data = [x[n_train : n_train + n_val] for x in data]
-    test_data = [x[n_train + n_val :] for x in data]
-    batch = min(s["max_batch"], test_data[0].shape[0] // 4)  # >= 4 held-out batches for the standard error
-    config = TrainConfig(
-        method="symile",
-        negatives="n",
-        encoder=s["encoder"],
-        rep_dim=s["rep_dim"],
-        lr=s["lr"],
-        weight_decay=s["weight_decay"],
-        batch_size=batch,
-        epochs=s["epochs"],
-        seed=cell["seed"] % (2**31),
-    )
-    result = train(train_data, val_data, config)
-    est = bound_estimate(result.model, test_data, method="symile", negatives="n", batch_size=batch, base=2)
-    return {"bound": float(est["bound"]), "se": float(est["se"]), "cap": float(est["cap"]), "batch": batch}
+    sample = gen.sample(cell["n"], np.random.default_rng(cell["seed"]))
+    train = {key: s[key] for key in ("encoder", "rep_dim", "lr", "weight_decay", "epochs")}
+    config = TrainConfig(method="symile", negatives="n", **train, seed=cell["seed"] % (2**31))
+    est = held_out_bound([sample[name] for name in gen.names], config, max_batch=s["max_batch"])
+    return {key: est[key] for key in ("bound", "se", "cap", "batch")}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,6 +192,8 @@ def _symile_cell(cell: dict) -> dict:
 
 
 def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict:
+    from infotheory.calibration import estimate_errors, interval_coverage
+
     rows = []
     groups: dict[tuple, list] = {}
     for cell, res in zip(cells, results):
@@ -237,48 +203,33 @@ def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict:
         measure, truth = _truth(case)
         base = {"kind": kind, "case": case, "measure": measure, "n": n, "truth": truth, "reps": len(reps)}
         for estimator in reps[0]["estimates"]:
-            values = np.array([r["estimates"][estimator] for r in reps])
-            row = dict(
-                base,
-                estimator=estimator,
-                mean=values.mean(),
-                sd=values.std(ddof=1) if len(values) > 1 else 0.0,
-            )
-            row.update(bias=row["mean"] - truth, rmse=float(np.sqrt(np.mean((values - truth) ** 2))))
+            errors = estimate_errors([r["estimates"][estimator] for r in reps], truth)
+            row = {**base, "estimator": estimator, **errors}
             for key in reps[0]["intervals"]:
-                if key.split("/")[0] == estimator:
-                    bounds = np.array([r["intervals"][key] for r in reps])
-                    method = key.split("/")[1]
-                    row[f"coverage_{method}"] = float(
-                        np.mean((bounds[:, 0] <= truth) & (truth <= bounds[:, 1]))
+                name, method = key.split("/")
+                if name == estimator:
+                    covered = interval_coverage([r["intervals"][key] for r in reps], truth)
+                    row.update(
+                        {f"coverage_{method}": covered["coverage"], f"width_{method}": covered["width"]}
                     )
-                    row[f"width_{method}"] = float(np.mean(bounds[:, 1] - bounds[:, 0]))
             rows.append(row)
     for cell, res in zip(cells, results):
-        if cell["job"] == "symile":
+        if cell["job"] == "symile":  # one trained bound per (case, n): its sd is the bound's standard error
             measure, truth = _truth(cell["case"])
+            base = {
+                "kind": "gaussian",
+                "case": cell["case"],
+                "measure": measure,
+                "n": cell["n"],
+                "truth": truth,
+            }
+            error = res["bound"] - truth
             rows.append(
-                {
-                    "kind": "gaussian",
-                    "case": cell["case"],
-                    "measure": measure,
-                    "n": cell["n"],
-                    "truth": truth,
-                    "reps": 1,
-                    "estimator": "symile_bound",
-                    "mean": res["bound"],
-                    "sd": res["se"],
-                    "bias": res["bound"] - truth,
-                    "rmse": abs(res["bound"] - truth),
-                    "cap": res["cap"],
-                }
+                {**base, "reps": 1, "estimator": "symile_bound", "mean": res["bound"], "sd": res["se"]}
             )
-    frame = (
-        pd.DataFrame(rows)
-        .sort_values(["kind", "case", "estimator", "n"], kind="stable")
-        .reset_index(drop=True)
-    )
-    return {"estimators": frame}
+            rows[-1].update(bias=error, rmse=abs(error), cap=res["cap"])
+    frame = pd.DataFrame(rows).sort_values(["kind", "case", "estimator", "n"], kind="stable")
+    return {"estimators": frame.reset_index(drop=True)}
 
 
 def _at(frame: pd.DataFrame, case: str, estimator: str, n=None) -> pd.DataFrame:
@@ -287,103 +238,75 @@ def _at(frame: pd.DataFrame, case: str, estimator: str, n=None) -> pd.DataFrame:
 
 
 def _checks(cfg: dict, tables: dict) -> list[Check]:
-    frame = tables["estimators"]
+    frame, g_cases = tables["estimators"], cfg["gaussian_cases"]
     checks = []
-    g_cases = cfg["gaussian_cases"]
     for case in g_cases:
         untransformed = GAUSSIAN_CASES[case][2] is None
         for estimator in ("gaussian", "copula") if untransformed else ("copula",):
             row = _at(frame, case, estimator).iloc[0]
-            se = row["sd"] / np.sqrt(row["reps"])
-            ok = abs(row["bias"]) <= 3 * se + 0.02
-            checks.append(
-                Check(
-                    f"{estimator} estimate of {case} unbiased at n = {row['n']}",
-                    bool(ok),
-                    f"bias {row['bias']:+.4f} bit, 3 se + 0.02 = {3 * se + 0.02:.4f}",
-                )
-            )
+            tol = 3 * (row["sd"] / np.sqrt(row["reps"])) + 0.02  # 3 se + 0.02
+            name = f"{estimator} estimate of {case} unbiased at n = {row['n']}"
+            detail = f"bias {row['bias']:+.4f} bit, 3 se + 0.02 = {tol:.4f}"
+            checks.append(Check(name, bool(abs(row["bias"]) <= tol), detail))
         if not untransformed:
-            row = _at(frame, case, "ksg_ranks").iloc[0]
-            checks.append(
-                Check(
-                    f"KSG on normal scores within 0.1 bit of the truth on {case} (n = {row['n']})",
-                    bool(abs(row["bias"]) < 0.1),
-                    f"bias {row['bias']:+.4f} bit; KSG on the raw data: "
-                    f"{_at(frame, case, 'ksg').iloc[0]['bias']:+.4f} bit",
-                )
-            )
+            row, raw = _at(frame, case, "ksg_ranks").iloc[0], _at(frame, case, "ksg").iloc[0]
+            name = f"KSG on normal scores within 0.1 bit of the truth on {case} (n = {row['n']})"
+            detail = f"bias {row['bias']:+.4f} bit; KSG on the raw data: {raw['bias']:+.4f} bit"
+            checks.append(Check(name, bool(abs(row["bias"]) < 0.1), detail))
             row = _at(frame, case, "gaussian").iloc[0]
-            checks.append(
-                Check(
-                    f"log-det estimate is biased on the transformed case {case} (n = {row['n']})",
-                    bool(row["bias"] < -0.1),
-                    f"bias {row['bias']:+.4f} bit (< -0.1 expected: the maps hide dependence)",
-                )
-            )
+            name = f"log-det estimate is biased on the transformed case {case} (n = {row['n']})"
+            detail = f"bias {row['bias']:+.4f} bit (< -0.1 expected: the maps hide dependence)"
+            checks.append(Check(name, bool(row["bias"] < -0.1), detail))
     for estimator in ("gaussian", "copula"):
         sub = frame[(frame["estimator"] == estimator) & frame["case"].isin(g_cases)]
         if estimator == "gaussian":  # the log-det interval is for the Gaussian truth only
             sub = sub[sub["case"].map(lambda c: GAUSSIAN_CASES[c][2] is None)]
         pooled = float(np.average(sub["coverage_basic"], weights=sub["reps"]))
+        name = f"{estimator} basic intervals cover the truth (pooled over cases and n)"
         count = int(sub["reps"].sum())
-        checks.append(
-            Check(
-                f"{estimator} basic intervals cover the truth (pooled over cases and n)",
-                bool(pooled >= 0.9),
-                f"coverage {pooled:.3f} of {count} intervals at level {cfg['level']} (band >= 0.90)",
-            )
-        )
+        detail = f"coverage {pooled:.3f} of {count} intervals at level {cfg['level']} (band >= 0.90)"
+        checks.append(Check(name, bool(pooled >= 0.9), detail))
     symile = frame[frame["estimator"] == "symile_bound"]
     if not symile.empty:
         excess = (symile["mean"] - symile["truth"]) / symile["sd"].where(symile["sd"] > 0, np.inf)
-        checks.append(
-            Check(
-                "Symile bound stays below the exact TC (within 3 se)",
-                bool((excess <= 3).all()),
-                "largest (bound - truth) / se = " + f"{excess.max():+.2f}",
-            )
-        )
+        name, detail = "Symile bound stays below the exact TC (within 3 se)", f"{excess.max():+.2f}"
+        checks.append(Check(name, bool((excess <= 3).all()), f"largest (bound - truth) / se = {detail}"))
     for case in cfg["discrete_cases"]:
-        worst = []
-        for n in sorted(frame.loc[frame["case"] == case, "n"].unique()):
-            plug = _at(frame, case, "plugin", n).iloc[0]
-            jack = _at(frame, case, "jackknife", n).iloc[0]
-            worst.append(abs(jack["bias"]) - abs(plug["bias"]))
-        checks.append(
-            Check(
-                f"jackknife has a smaller |bias| than plug-in at every n ({case})",
-                bool(max(worst) < 0),
-                "largest |bias_jk| - |bias_plugin| = " + f"{max(worst):+.4f} bit",
-            )
-        )
+        ns = sorted(frame.loc[frame["case"] == case, "n"].unique())
+        bias = {e: [abs(_at(frame, case, e, n).iloc[0]["bias"]) for n in ns] for e in ("jackknife", "plugin")}
+        worst = max(jk - plug for jk, plug in zip(bias["jackknife"], bias["plugin"], strict=True))
+        name = f"jackknife has a smaller |bias| than plug-in at every n ({case})"
+        checks.append(Check(name, bool(worst < 0), f"largest |bias_jk| - |bias_plugin| = {worst:+.4f} bit"))
         big = _at(frame, case, "plugin").iloc[0]
-        checks.append(
-            Check(
-                f"basic interval of the plug-in estimate covers at the largest n ({case}, n = {big['n']})",
-                bool(big["coverage_basic"] >= 0.85),
-                f"basic {big['coverage_basic']:.2f}, percentile {big['coverage_percentile']:.2f} "
-                f"(plug-in bias {big['bias']:+.4f} bit, sd {big['sd']:.4f})",
-            )
+        name = f"basic interval of the plug-in estimate covers at the largest n ({case}, n = {big['n']})"
+        detail = (
+            f"basic {big['coverage_basic']:.2f}, percentile {big['coverage_percentile']:.2f} "
+            f"(plug-in bias {big['bias']:+.4f} bit, sd {big['sd']:.4f})"
         )
+        checks.append(Check(name, bool(big["coverage_basic"] >= 0.85), detail))
     return checks
 
 
 # --------------------------------------------------------------------------------------------------
 # report, markdown table and figure
 
-_LABELS = {
-    "gaussian": "Gaussian (log-det)",
-    "copula": "Gaussian copula",
-    "ksg": f"KSG (k = {K_NEIGHBOURS})",
-    "ksg_ranks": f"KSG on normal scores (k = {K_NEIGHBOURS})",
-    "symile_bound": "learned Symile bound",
-    "plugin": "plug-in",
-    "miller_madow": "Miller–Madow",
-    "jackknife": "jackknife",
-    "chao_shen": "Chao–Shen",
-    "nsb": "NSB",
+#: estimator -> (label, colour, marker) in the tables and the figure
+_STYLES = {
+    "gaussian": ("Gaussian (log-det)", "tab:blue", "o"),
+    "copula": ("Gaussian copula", "tab:orange", "s"),
+    "ksg": (f"KSG (k = {K_NEIGHBOURS})", "tab:green", "^"),
+    "ksg_ranks": (f"KSG on normal scores (k = {K_NEIGHBOURS})", "tab:olive", "v"),
+    "symile_bound": ("learned Symile bound", "tab:red", "D"),
+    "plugin": ("plug-in", "tab:gray", "o"),
+    "miller_madow": ("Miller–Madow", "tab:blue", "s"),
+    "jackknife": ("jackknife", "tab:green", "^"),
+    "chao_shen": ("Chao–Shen", "tab:purple", "v"),
+    "nsb": ("NSB", "tab:orange", "D"),
 }
+
+
+def _label(estimator: str) -> str:
+    return _STYLES[estimator][0] if estimator in _STYLES else estimator
 
 
 def _case_title(case: str) -> str:
@@ -401,32 +324,19 @@ def _markdown(frame: pd.DataFrame, cases: list[str]) -> str:
     parts = []
     for case in cases:
         sub = frame[frame["case"] == case]
-        truth = sub["truth"].iloc[0]
-        parts.append(f"**{_case_title(case)}** (truth {truth:.4f} bits): bias ± sd in bits\n")
+        parts.append(f"**{_case_title(case)}** (truth {sub['truth'].iloc[0]:.4f} bits): bias ± sd in bits\n")
         table = sub.pivot_table(index="estimator", columns="n", values=["bias", "sd"], sort=False)
-        cells = pd.DataFrame(
-            {
-                f"n = {n}": [
-                    f"{table['bias'][n][e]:+.3f} ± {table['sd'][n][e]:.3f}"
-                    if not np.isnan(table["bias"][n][e])
-                    else ""
-                    for e in table.index
-                ]
-                for n in table["bias"].columns
-            },
-            index=[_LABELS.get(e, e) for e in table.index],
-        )
+        cells = pm_cells(table["bias"], table["sd"], fmt="{:+.3f}")
+        cells.columns = [f"n = {n}" for n in cells.columns]
+        cells.index = [_label(e) for e in cells.index]
         parts.append(_io.markdown_table(cells, index_name="estimator") + "\n")
         cov_cols = [c for c in sub.columns if c.startswith("coverage_")]
-        cov = sub.dropna(subset=cov_cols, how="all")
-        if not cov.empty:
-            rows = {}
-            for _, r in cov.iterrows():
-                for c in cov_cols:
-                    if not np.isnan(r[c]):
-                        rows.setdefault(f"{_LABELS.get(r['estimator'], r['estimator'])}, {c[9:]}", {})[
-                            f"n = {r['n']}"
-                        ] = f"{r[c]:.2f}"
+        rows = {}
+        for _, r in sub.dropna(subset=cov_cols, how="all").iterrows():
+            for c in cov_cols:
+                if not np.isnan(r[c]):
+                    rows.setdefault(f"{_label(r['estimator'])}, {c[9:]}", {})[f"n = {r['n']}"] = f"{r[c]:.2f}"
+        if rows:
             parts.append(
                 f"coverage of the {LEVEL:.0%} bootstrap intervals ({int(sub['reps'].max())} repetitions)\n"
             )
@@ -442,24 +352,9 @@ def _extra(cfg: dict, tables: dict, checks, out) -> list:
 def _report(cfg: dict, tables: dict) -> None:
     frame = tables["estimators"]
     cols = ["case", "n", "estimator", "truth", "mean", "bias", "sd", "coverage_basic", "coverage_percentile"]
-    with pd.option_context(
-        "display.width", 160, "display.max_rows", 500, "display.float_format", "{:.4f}".format
-    ):
+    options = ("display.width", 160, "display.max_rows", 500, "display.float_format", "{:.4f}".format)
+    with pd.option_context(*options):
         print(frame[[c for c in cols if c in frame.columns]].to_string(index=False))
-
-
-_STYLES = {
-    "gaussian": ("tab:blue", "o"),
-    "copula": ("tab:orange", "s"),
-    "ksg": ("tab:green", "^"),
-    "ksg_ranks": ("tab:olive", "v"),
-    "symile_bound": ("tab:red", "D"),
-    "plugin": ("tab:gray", "o"),
-    "miller_madow": ("tab:blue", "s"),
-    "jackknife": ("tab:green", "^"),
-    "chao_shen": ("tab:purple", "v"),
-    "nsb": ("tab:orange", "D"),
-}
 
 
 def _plot(cfg: dict, tables: dict):
@@ -478,39 +373,21 @@ def _plot(cfg: dict, tables: dict):
         estimators = list(dict.fromkeys(sub["estimator"]))
         for i, estimator in enumerate(estimators):
             e = sub[sub["estimator"] == estimator].sort_values("n")
-            color, marker = _STYLES.get(estimator, ("black", "x"))
-            nudge = 1.0 + 0.06 * (i - (len(estimators) - 1) / 2)  # side by side on the log axis
-            label = _LABELS.get(estimator, estimator) + (" ± se" if estimator == "symile_bound" else " ± sd")
-            ax.errorbar(
-                e["n"] * nudge,
-                e["mean"],
-                yerr=e["sd"],
-                fmt=marker + "-",
-                color=color,
-                ms=4,
-                lw=1,
-                capsize=2,
-                label=label,
-            )
+            _, color, marker = _STYLES.get(estimator, (estimator, "black", "x"))
+            n = e["n"] * (1.0 + 0.06 * (i - (len(estimators) - 1) / 2))  # side by side on the log axis
+            label = _label(estimator) + (" ± se" if estimator == "symile_bound" else " ± sd")
+            style = {"color": color, "ms": 4, "lw": 1}
+            ax.errorbar(n, e["mean"], yerr=e["sd"], fmt=marker + "-", capsize=2, label=label, **style)
             for col, ls in (("coverage_basic", "-"), ("coverage_percentile", ":")):
                 if col in e and e[col].notna().any():
-                    ax_cov.plot(
-                        e["n"] * nudge,
-                        e[col],
-                        marker + ls,
-                        color=color,
-                        ms=4,
-                        lw=1,
-                        label=f"{_LABELS.get(estimator, estimator)}, {col[9:]}",
-                    )
+                    ax_cov.plot(n, e[col], marker + ls, label=f"{_label(estimator)}, {col[9:]}", **style)
         ax.axhline(truth, color="black", lw=1.5, ls="--", label=f"exact {truth:.3f} bit")
         ax.set(xscale="log", xlabel="n (samples)", ylabel=f"{sub['measure'].iloc[0]} (bits)")
         ax.set_title(_case_title(case), fontsize=8)
         ax.legend(fontsize=6)
         ax_cov.axhline(cfg["level"], color="black", lw=1, ls="--")
-        ax_cov.set(
-            xscale="log", ylim=(-0.03, 1.03), xlabel="n (samples)", ylabel=f"coverage ({cfg['reps']} reps)"
-        )
+        coverage = f"coverage ({cfg['reps']} reps)"
+        ax_cov.set(xscale="log", ylim=(-0.03, 1.03), xlabel="n (samples)", ylabel=coverage)
         ax_cov.legend(fontsize=6, loc="lower left")
     fig.suptitle(
         f"estimate vs exact truth vs n (mean ± sd over {cfg['reps']} seeded samples); below: coverage of "

@@ -370,6 +370,29 @@ class BinaryXOR:
         r"""Total correlation :math:`\mathrm{TC}(a;b;c) = d\log 2 - (1 - 2^{-d})\,h(p)`, bits by default."""
         return float(xor_info_table(self.d, self.p, base=base)["TC"])
 
+    def pairwise_mutual_information_sum(self, *, base: float = 2) -> float:
+        r"""Sum of the pairwise mutual informations, the target of CLIP's bound, in bits by default.
+
+        .. math::
+            I(a;b) + I(b;c) + I(a;c) = I(a;c) = d \log 2 - H(c \mid a)
+
+        since :math:`I(a;b) = I(b;c) = 0` (see :func:`xor_info_table` for :math:`H(c \mid a)`).
+
+        Returns
+        -------
+        float
+            In units of ``log base`` (bits by default); 0 at ``p = 1`` (plain XOR: no pairwise dependence).
+
+        Examples
+        --------
+        >>> round(BinaryXOR(d=5, p=0.5).pairwise_mutual_information_sum(), 4)
+        1.601
+        >>> BinaryXOR(d=1, p=1.0).pairwise_mutual_information_sum(), BinaryXOR(d=3, p=0.0).total_correlation()
+        (0.0, 3.0)
+        """
+        table = xor_info_table(self.d, self.p, base=base)
+        return float(table["I(a;b)"] + table["I(b;c)"] + table["I(a;c)"])
+
     def bayes_accuracy(self) -> float:
         r"""Bayes accuracy of predicting ``b`` from ``(a, c)``: :math:`q + p(1-q)`, :math:`q = 2^{-d}`."""
         return float(xor_bayes_accuracy(self.d, self.p))

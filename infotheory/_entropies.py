@@ -19,14 +19,10 @@ import math
 
 import numpy as np
 
-from infotheory._validation import validate_pmf
+from infotheory._validation import positive_entries, validate_pmf_cells
 from infotheory.sparse import SparsePMF, group_sum, mixed_radix_key, sum_by_key
 
 __all__ = ["EntropyTable", "BatchEntropyTable", "entropy_nats", "as_table"]
-
-#: entropies of at most this many cells use np.dot (BLAS stays single-threaded below about 10^4 terms)
-_DOT_MAX = 2**13
-
 
 def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
     """Shannon entropy ``-sum p log p`` in nats of an array of probabilities, with 0 log 0 = 0.
@@ -37,9 +33,8 @@ def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
     # probabilities (1e-300, even subnormals) have a finite log and are kept. Selecting the positive cells
     # first also skips the log of the many empty cells of a sparse-ish dense marginal.
     positive = probs.ravel() if all_positive else probs[probs > 0]
-    if positive.shape[0] <= _DOT_MAX:
-        return -float(np.dot(positive, np.log(positive)))
-    # einsum, not np.dot: a multi-threaded BLAS dot can cost milliseconds of thread start-up
+    # einsum, not np.dot: BLAS wakes its thread pool even for short vectors (and a multi-threaded dot of a
+    # long one can cost milliseconds of thread start-up)
     return -float(np.einsum("i,i->", positive, np.log(positive)))
 
 
@@ -56,15 +51,18 @@ class EntropyTable:
         (the pmf is then an empirical pmf of ``n`` samples).
     """
 
-    def __init__(self, pmf: np.ndarray | SparsePMF, *, n_samples: int | None = None):
+    def __init__(self, pmf: np.ndarray | SparsePMF, *, n_samples: int | None = None, positive=None):
         self.pmf = pmf
         self.n_vars = pmf.ndim
         self.n_samples = n_samples
         self._entropies: dict[tuple[int, ...], float] = {(): 0.0}
         # dense only: marginals computed so far, keyed by their sorted axes; the full pmf is one of them
         self._marginals: dict[tuple[int, ...], np.ndarray] = {}
-        # dense only: the joint's positive cells (see ``_dense_cells``), found on the first marginal
+        # dense only: the joint's positive cells (see ``_dense_cells``): given (``positive=(cells, probs)``,
+        # as :func:`infotheory._validation.validate_pmf_cells` returns them) or found on the first marginal
         self._positive: tuple[np.ndarray | None, np.ndarray] | None = None
+        if positive is not None:
+            self._positive = self._index_if_sparse(*positive)
         if isinstance(pmf, np.ndarray):
             self._marginals[tuple(range(self.n_vars))] = pmf
 
@@ -91,14 +89,11 @@ class EntropyTable:
         marginals are then bincounts over those cells; otherwise it is None.
         """
         if self._positive is None:
-            flat = self.pmf.reshape(-1)
-            positive = flat > 0
-            if np.count_nonzero(positive) <= flat.shape[0] // 2:
-                cells = positive.nonzero()[0]
-                self._positive = (cells, flat.take(cells))  # index + take beats a boolean mask here
-            else:
-                self._positive = (None, flat[positive])
+            self._positive = self._index_if_sparse(*positive_entries(self.pmf.reshape(-1)))
         return self._positive
+
+    def _index_if_sparse(self, cells: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        return (cells if cells.shape[0] <= self.pmf.size // 2 else None), probs
 
     def _dense_marginal(self, key: tuple[int, ...]) -> tuple[np.ndarray, bool]:
         """The marginal ``p(x_key)`` of a dense pmf and whether all of its entries are known positive."""
@@ -179,7 +174,8 @@ def as_table(p) -> EntropyTable:
         )
     if isinstance(p, SparsePMF):
         return EntropyTable(p)
-    return EntropyTable(validate_pmf(p))
+    arr, cells, probs = validate_pmf_cells(p)
+    return EntropyTable(arr, positive=(cells, probs))
 
 
 class BatchEntropyTable(EntropyTable):

@@ -26,12 +26,13 @@ __all__ = [
 
 #: default absolute tolerance on ``|sum(p) - 1|``
 DEFAULT_ATOL = 1e-9
+_EPS = float(np.finfo(np.float64).eps)  # looked up once: np.finfo costs microseconds per call
 
 
 def _sum_tolerance(atol: float, n_terms: int) -> float:
     # Summing n float64 numbers can be off by about n * eps (pairwise summation does far better),
     # so large arrays get a proportionally looser check on top of ``atol``.
-    return atol + n_terms * np.finfo(np.float64).eps
+    return atol + n_terms * _EPS
 
 
 def check_tolerance(value, name: str = "atol", *, positive: bool = False) -> float:
@@ -94,15 +95,13 @@ def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) 
     """Float64 copy-free view of ``values`` after checking it is a finite, non-negative, normalised array."""
     atol = atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)  # fast path
     arr = np.asarray(values)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if arr.dtype.kind not in "iuf":  # signed / unsigned integers and floats; bool, complex, objects refused
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     arr = np.asarray(arr, dtype=np.float64)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); a pmf needs at least one cell")
     total = float(arr.sum())
-    if np.isfinite(total) and arr.min() >= 0:  # fast path: a finite sum and no negative entry (NaN fails >=)
+    if math.isfinite(total) and arr.min() >= 0:  # fast path: finite sum, no negative entry (NaN fails >=)
         finite = None
     else:
         finite = np.isfinite(arr)
@@ -118,6 +117,34 @@ def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) 
             f"{_sum_tolerance(atol, arr.size):.3g}); normalise it first"
         )
     return arr
+
+
+def positive_entries(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index, value) of the positive entries of a 1-d array (index + take beats a boolean mask)."""
+    cells = (flat > 0).nonzero()[0]
+    return cells, flat.take(cells)
+
+
+def validate_pmf_cells(p, *, atol: float = DEFAULT_ATOL, name: str = "p"):
+    """:func:`validate_pmf` that also returns the positive cells: ``(arr, cells, probs)``.
+
+    ``cells`` is the flat C-order index of every positive entry and ``probs = arr.ravel()[cells]``. The
+    same checks as :func:`validate_pmf` in fewer passes over a large array: one ``min`` (no negative
+    entry, no NaN: every other cell is then exactly 0), the positive cells, and the sum over those
+    alone; any failure is re-checked by :func:`check_probabilities` for its error message.
+    """
+    arr = np.asarray(p)
+    if arr.ndim == 0 or arr.dtype != np.float64 or arr.size == 0:
+        arr = validate_pmf(arr, atol=atol, name=name)  # the error, or a float64 copy of a valid pmf
+    flat = arr.reshape(-1)
+    if not flat.min() >= 0:  # a negative entry or a NaN: check_probabilities names it
+        check_probabilities(arr, name=name, atol=atol)
+    cells, probs = positive_entries(flat)
+    total = float(probs.sum())
+    tol = atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)
+    if not abs(total - 1.0) <= _sum_tolerance(tol, arr.size):  # an inf entry fails too
+        check_probabilities(arr, name=name, atol=atol)
+    return arr, cells, probs
 
 
 def validate_pmf(p, *, atol: float = DEFAULT_ATOL, name: str = "p") -> np.ndarray:
@@ -175,6 +202,8 @@ def _as_axis(axis, n_vars: int, *, name: str) -> int:
 
 def normalize_axes(axes, n_vars: int, *, name: str, allow_empty: bool = True) -> tuple[int, ...]:
     """``axes`` (an int or iterable of ints, negatives allowed) as a tuple of distinct axes in [0, n_vars)."""
+    if type(axes) is int and -n_vars <= axes < n_vars:  # fast path: one plain int axis in range
+        return (axes % n_vars,)
     if type(axes) is int or (isinstance(axes, numbers.Integral) and not isinstance(axes, bool | np.bool_)):
         items: Iterable = (axes,)
     elif isinstance(axes, Iterable) and not isinstance(axes, str | bytes):
@@ -234,9 +263,16 @@ def check_base(base) -> float:
     ...
     ValueError: base must be a finite real number > 1 (2 for bits, e for nats), got 0.5
     """
+    if type(base) is float and 1 < base < math.inf:  # fast path for the common 2.0, math.e (NaN fails)
+        return base
+    if type(base) is int and 1 < base < 2**1023:  # fast path for 2, 10
+        return float(base)
     if isinstance(base, bool | np.bool_) or not isinstance(base, numbers.Real):
         raise TypeError(f"base must be a finite real number > 1 (2 for bits, e for nats), got {base!r}")
-    value = float(base)
+    try:
+        value = float(base)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        value = math.inf
     if not (math.isfinite(value) and value > 1):  # NaN fails both comparisons
         raise ValueError(f"base must be a finite real number > 1 (2 for bits, e for nats), got {base!r}")
     return value

@@ -14,6 +14,8 @@ Information is in bits by default (``base=`` keyword-only); accuracies are fract
 The optimal scores of the two contrastive objectives are :func:`symile_optimal_scores` (pointwise total
 correlation plus the log prior, i.e. the Bayes rule) and :func:`pairwise_optimal_scores` (the sum of the
 pairwise PMIs plus the log prior, the best a CLIP-style additive score can do with pairwise critics).
+:func:`sufficiency_summary` measures a *learned* rule from its precomputed statistic and scores: the share
+of :math:`I(B; Q)` its statistic keeps, its argmax keeps, and its predictive softmax turns into log-loss.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ __all__ = [
     "score_partition",
     "minimal_sufficient_partition",
     "same_partition",
+    "sufficiency_summary",
 ]
 
 #: Scores within this absolute distance of the best one tie; ties are broken uniformly at random.
@@ -594,3 +597,146 @@ def same_partition(u, v) -> bool:
             f"u and v must be 1-D labelings of the same items, got shapes {u.shape} and {v.shape}"
         )
     return bool(((u[:, None] == u[None, :]) == (v[:, None] == v[None, :])).all())
+
+
+# --------------------------------------------------------------------------------------------------
+# how much of the information a learned rule keeps and uses
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_statistic(statistic, n_queries: int) -> np.ndarray:
+    arr = np.asarray(statistic)
+    real = np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    if arr.dtype == np.bool_ or not real:
+        raise TypeError(f"statistic must hold real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim == 1:
+        arr = arr[:, None]  # a scalar statistic per query
+    if arr.ndim != 2 or arr.shape[0] != n_queries:
+        raise ValueError(
+            f"statistic must have shape ({n_queries}, k), one row per query of P, got shape {arr.shape}"
+        )
+    if not np.isfinite(arr).all():
+        bad = float(arr[~np.isfinite(arr)][0])
+        raise ValueError(f"statistic must be finite, got {bad}")
+    return arr
+
+
+def _check_log_prior(log_prior, n_candidates: int) -> np.ndarray:
+    arr = _check_scores(np.asarray(log_prior)[None, ...], name="log_prior")[0]  # NaN refused, -inf allowed
+    if arr.shape != (n_candidates,):
+        raise ValueError(
+            f"log_prior must have shape ({n_candidates},), one per candidate of P, got shape {arr.shape}"
+        )
+    if np.isposinf(arr).any():
+        raise ValueError("log_prior must be finite or -inf, got +inf")
+    return arr
+
+
+def _check_decimals(decimals) -> int:
+    if isinstance(decimals, bool | np.bool_) or not isinstance(decimals, numbers.Integral):
+        raise TypeError(f"decimals must be an int >= 0, got {decimals!r}")
+    if decimals < 0:
+        raise ValueError(f"decimals must be an int >= 0, got {decimals!r}")
+    return int(decimals)
+
+
+def sufficiency_summary(
+    P, statistic, scores, *, logit_scale=1.0, log_prior=None, decimals=6, tie_atol=TIE_ATOL, base=2
+) -> dict:
+    """How much of :math:`I(B; Q)` a learned query statistic keeps, and how much its rule uses.
+
+    A learned zero-shot rule maps each query ``q`` to a statistic :math:`T(q)` (e.g. the product or the
+    sum of the query's representations) and scores each candidate ``b`` by ``scores[q, b]`` (a function
+    of :math:`T(q)` and ``b``). With :math:`\\hat B` the argmax rule's choice (tie rule of this module) and
+    :math:`\\hat p(b \\mid q) = \\mathrm{softmax}_b(\\text{logit\\_scale} \\cdot s_{qb} + \\log \\pi_b)` the
+    model's predictive distribution (:math:`\\pi` = ``log_prior``'s distribution), all exact under ``P``:
+
+    .. math::
+
+        \\text{grouping\\_ratio} = \\frac{I(B; T)}{I(B; Q)}, \\qquad
+        \\text{argmax\\_ratio} = \\frac{I(B; \\hat B)}{I(B; Q)}, \\qquad
+        \\text{usable\\_ratio} = \\frac{I(B; Q) - \\mathbb{E}_q\\,\\mathrm{KL}(p(b \\mid q) \\,\\|\\,
+        \\hat p(b \\mid q))}{I(B; Q)}
+
+    :math:`T` groups the queries whose statistics agree to ``decimals`` decimals. The grouping ratio is
+    nearly always 1 for a linear encoder (its statistic is almost injective): it shows that no
+    information was destroyed, not that it is usable. The argmax ratio is the decision-theoretic
+    sufficiency: 1 when the rule's choice keeps all the information (on XOR the Bayes choice
+    :math:`a \\oplus c` does), 0 for a rule blind to it. The usable ratio can be negative (a badly
+    calibrated model). The ratios are NaN where :math:`I(B; Q) \\le 10^{-12}` (undefined).
+
+    Parameters
+    ----------
+    P : array_like, shape (Q, B)
+        Joint pmf of (query, candidate) (:func:`query_table`).
+    statistic : array_like, shape (Q, k) or (Q,)
+        The learned statistic of every query (finite).
+    scores : array_like, shape (Q, B)
+        The rule's score of every candidate for every query, natural-log units (the softmax's input
+        before ``logit_scale``); ``-inf`` allowed, NaN refused.
+    logit_scale : float
+        The positive multiplier of the scores in the predictive softmax (does not change the argmax).
+    log_prior : array_like, shape (B,), optional
+        Natural log of the prior added in the predictive softmax (``-inf`` allowed); default: the log of
+        the candidate marginal of ``P``.
+    decimals : int
+        Statistics are rounded to this many decimals (>= 0) before equal ones are grouped.
+    tie_atol : float
+        Absolute tie tolerance of the argmax rule, in the unit of the scores.
+    base : float
+        Logarithm base of the informations, a finite real > 1: 2 gives bits, ``np.e`` nats.
+
+    Returns
+    -------
+    dict
+        ``n_groups`` (int, the number of distinct statistics), ``I_query`` (:math:`I(B; Q)`),
+        ``I_statistic`` (:math:`I(B; T)`), ``I_decision`` (:math:`I(B; \\hat B)`), ``expected_kl``, all
+        in bits (units of ``log base``); ``accuracy`` of the argmax rule (a fraction); and the three
+        ratios above (unitless).
+
+    Examples
+    --------
+    >>> xor = np.array([[[.25, 0], [0, .25]], [[0, .25], [.25, 0]]])  # axes X, Y, Z = X xor Y
+    >>> P = query_table(xor, (0, 2), 1)  # rows (x, z) = 00, 01, 10, 11
+    >>> r = np.array([1.0, -1.0])  # the parity code of one bit: r(0) = +1, r(1) = -1
+    >>> T = np.outer(r, r).reshape(4, 1)  # Symile-like statistic r(x) r(z)
+    >>> out = sufficiency_summary(P, T, T * r[None, :], logit_scale=10.0)
+    >>> out["n_groups"], out["accuracy"], out["grouping_ratio"], out["argmax_ratio"]
+    (2, 1.0, 1.0, 1.0)
+    >>> T = np.add.outer(r, r).reshape(4, 1)  # CLIP-like statistic r(x) + r(z): blind to the XOR
+    >>> out = sufficiency_summary(P, T, T * r[None, :], logit_scale=10.0)
+    >>> out["n_groups"], out["accuracy"], out["grouping_ratio"], out["argmax_ratio"]
+    (3, 0.5, 1.0, 0.0)
+    """
+    P = _check_table(P)
+    T = _check_statistic(statistic, P.shape[0])
+    S = _check_scores(scores, shape=P.shape)
+    scale = check_tolerance(logit_scale, "logit_scale", positive=True)
+    if log_prior is None:
+        with np.errstate(divide="ignore"):  # log 0 = -inf: a candidate of probability 0
+            log_pi = np.log(P.sum(axis=0))
+    else:
+        log_pi = _check_log_prior(log_prior, P.shape[1])
+    decimals = _check_decimals(decimals)
+    check_base(base)
+    _, labels = np.unique(np.round(T, decimals), axis=0, return_inverse=True)
+    labels = labels.ravel()
+    I_query = statistic_information(P, np.arange(P.shape[0]), base=base)
+    kl = expected_kl(P, scale * S + log_pi[None, :], base=base)
+
+    def ratio(x: float) -> float:
+        return x / I_query if I_query > 1e-12 else math.nan  # undefined where I(B; Q) = 0
+
+    out = {
+        "n_groups": int(labels.max() + 1),
+        "I_query": I_query,
+        "I_statistic": statistic_information(P, labels, base=base),
+        "I_decision": decision_information(P, S, tie_atol=tie_atol, base=base),
+        "accuracy": rule_accuracy(P, S, tie_atol=tie_atol),
+        "expected_kl": kl,
+    }
+    out["grouping_ratio"] = ratio(out["I_statistic"])
+    out["argmax_ratio"] = ratio(out["I_decision"])
+    out["usable_ratio"] = ratio(I_query - kl)
+    return out

@@ -11,7 +11,7 @@ from experiments import cli
 EXPECTED = {
     "figure3", "table1", "bounds", "sufficiency", "missing", "m3", "info", "idiagram", "benchmark",
     "benchmark-symile", "pid", "benchmark-pid", "train", "evaluate", "estimators", "benchmark-estimators",
-    "m3-real", "benchmark-ddp", "objectives",
+    "m3-real", "benchmark-ddp", "objectives", "bounds-gaussian", "sufficiency-learned", "sufficiency-disease",
 }
 
 

@@ -64,6 +64,62 @@ def test_from_total_correlation_hits_the_target(dims, tc, base):
     assert 0 <= g.rho < 1
 
 
+def _pairwise_mi_by_determinants(R, dims, base=2.0):
+    """Sum over block pairs of 1/2 (log det R_ii + log det R_jj - log det R_[ij],[ij]), written out."""
+    edges = np.cumsum([0, *dims])
+    blocks = [np.arange(edges[i], edges[i + 1]) for i in range(len(dims))]
+    total = 0.0
+    for i in range(len(dims)):
+        for j in range(i + 1, len(dims)):
+            both = np.r_[blocks[i], blocks[j]]
+            logdet = [np.linalg.slogdet(R[np.ix_(x, x)])[1] for x in (blocks[i], blocks[j], both)]
+            total += 0.5 * (logdet[0] + logdet[1] - logdet[2]) / math.log(base)
+    return total
+
+
+@pytest.mark.parametrize(("dims", "base"), [((2, 2, 2), 2), ((1, 3, 2), 2), ((2, 1, 1, 3), math.e)])
+def test_pairwise_mutual_information_sum_equals_the_determinant_formula(dims, base):
+    # regression: issue 9 (experiments/bounds.py used to compute this sum from the determinants itself)
+    g = GaussianTC.from_total_correlation(dims, 1.5)
+    expected = _pairwise_mi_by_determinants(g.correlation_matrix, dims, base)
+    assert g.pairwise_mutual_information_sum(base=base) == pytest.approx(expected, abs=1e-10)
+
+
+def test_pairwise_mutual_information_sum_on_a_full_correlation_matrix_equals_regrouped_tcs():
+    # each pair's MI is the TC of the two-block Gaussian on its sub-matrix: an independent route
+    rng = np.random.default_rng(1)
+    dims = (2, 1, 3)
+    A = rng.standard_normal((6, 6))
+    cov = A @ A.T + 6 * np.eye(6)
+    R = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    edges = np.cumsum([0, *dims])
+    blocks = [np.arange(edges[i], edges[i + 1]) for i in range(3)]
+    pairs = 0.0
+    for i, j in [(0, 1), (0, 2), (1, 2)]:
+        both = np.r_[blocks[i], blocks[j]]
+        pairs += GaussianTC(dims=(dims[i], dims[j]), correlation=R[np.ix_(both, both)]).total_correlation()
+    g = GaussianTC(dims=dims, correlation=R)
+    assert g.pairwise_mutual_information_sum() == pytest.approx(pairs, abs=1e-10)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.8])
+def test_pairwise_mutual_information_sum_known_values(rho):
+    # two scalar blocks: the one pair's MI is -1/2 log(1 - rho^2), which is also the TC; independence gives 0
+    g = GaussianTC(dims=(1, 1), correlation=rho)
+    expected = -0.5 * math.log2(1 - rho**2)
+    assert g.pairwise_mutual_information_sum() == pytest.approx(expected, abs=1e-12)
+    assert g.pairwise_mutual_information_sum() == pytest.approx(g.total_correlation(), abs=1e-12)
+
+
+def test_pairwise_sum_exceeds_tc_for_equicorrelated_blocks_and_is_invariant_under_transforms():
+    # three equicorrelated scalars: sum of pairs 3 * (-1/2 log(1 - rho^2)) > TC = -1/2 log det R
+    plain = GaussianTC(dims=(1, 1, 1), correlation=0.5)
+    warped = GaussianTC(dims=(1, 1, 1), correlation=0.5, transforms=("cube", None, "tanh-affine"))
+    assert plain.pairwise_mutual_information_sum() == pytest.approx(-1.5 * math.log2(0.75), abs=1e-12)
+    assert plain.pairwise_mutual_information_sum() > plain.total_correlation()
+    assert warped.pairwise_mutual_information_sum() == plain.pairwise_mutual_information_sum()
+
+
 def test_from_total_correlation_of_zero_is_independence():
     assert GaussianTC.rho_for_total_correlation((3, 3), 0.0) == 0.0
 

@@ -71,6 +71,24 @@ def test_bayes_and_chance_accuracy_closed_forms(d, p):
     assert xor.bayes_accuracy() == pytest.approx(q + p * (1 - q))
 
 
+@pytest.mark.parametrize(
+    ("d", "p", "expected"), [(5, 0.0, 5.0), (1, 1.0, 0.0), (3, 1.0, 0.0), (5, 0.5, 1.601)]
+)
+def test_pairwise_mutual_information_sum_known_values(d, p, expected):
+    # p = 0: c copies a (I(a;c) = d bits); p = 1: plain XOR, no pairwise dependence; (5, 0.5): 1.601 bits
+    value = BinaryXOR(d=d, p=p).pairwise_mutual_information_sum()
+    assert type(value) is float and value == pytest.approx(expected, abs=5e-4)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.5, 1.0])
+def test_pairwise_mutual_information_sum_is_i_a_c_of_the_closed_form_table(p):
+    # regression: issue 9 (experiments/bounds.py summed the table's three pairs itself)
+    table = xor_info_table(5, p)
+    expected = float(table["I(a;b)"] + table["I(b;c)"] + table["I(a;c)"])
+    assert BinaryXOR(d=5, p=p).pairwise_mutual_information_sum() == expected  # the same float, not close
+    assert expected == float(table["I(a;c)"])
+
+
 def test_info_table_has_the_documented_keys_and_float_values():
     t = BinaryXOR().info_table()
     assert tuple(t) == INFO_KEYS
@@ -89,6 +107,15 @@ def test_closed_forms_equal_exact_enumeration_of_the_joint_pmf(d, p):
     closed = xor.info_table()
     for key in INFO_KEYS:
         assert closed[key] == pytest.approx(expected[key], abs=1e-10), key
+
+
+@pytest.mark.parametrize("p", P_GRID)
+@pytest.mark.parametrize("d", [1, 2, 4])
+@pytest.mark.parametrize("base", [2, math.e])
+def test_pairwise_mutual_information_sum_equals_enumeration_of_the_joint_pmf(d, p, base):
+    P = BinaryXOR(d=d, p=p).joint_pmf()
+    pairs = sum(it.mutual_information(P, i, j, base=base) for i, j in [(0, 1), (1, 2), (0, 2)])
+    assert BinaryXOR(d=d, p=p).pairwise_mutual_information_sum(base=base) == pytest.approx(pairs, abs=1e-10)
 
 
 @pytest.mark.parametrize("base", [2, math.e, 10])
@@ -314,8 +341,9 @@ def test_bayes_guess_when_c_equals_a_is_right_with_probability_q_over_one_minus_
     assert copies[:, 0].sum() + (1 - p_c_is_a) == pytest.approx(float(xor_bayes_accuracy(d, p)), abs=1e-12)
 
 
-@pytest.mark.parametrize("call", [lambda d: xor_info_table(d, 0.5), lambda d: xor_bayes_accuracy(d, 0.5),
-                                  lambda d: BinaryXOR(d=d)])
+@pytest.mark.parametrize(
+    "call", [lambda d: xor_info_table(d, 0.5), lambda d: xor_bayes_accuracy(d, 0.5), lambda d: BinaryXOR(d=d)]
+)
 def test_a_d_that_no_sample_could_hold_is_a_value_error_saying_why(call):
     # regression: issue 10 -- d = 10**400 was an OverflowError (d * log 2 is no float)
     with pytest.raises(ValueError, match=r"d must be in \[1, 268435456\], got .* \(one sample of d coord"):

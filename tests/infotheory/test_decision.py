@@ -256,6 +256,7 @@ def test_same_partition_ignores_the_label_values():
 # bad input
 
 P2 = np.array([[0.5, 0.0], [0.0, 0.5]])
+S2 = np.array([[1.0, 0.0], [0.0, 1.0]])
 
 
 @pytest.mark.parametrize(
@@ -277,6 +278,46 @@ P2 = np.array([[0.5, 0.0], [0.0, 0.5]])
         (lambda: dn.query_table(xor(), (0, 1), 1), ValueError, r"axis 1 appears twice"),
         (lambda: dn.symile_optimal_scores(xor(), (0, 5), 1), ValueError, r"axis 5 in query is out of range"),
         (lambda: dn.pairwise_optimal_scores(xor(), 0, ()), ValueError, r"candidate must name at least one"),
+        (
+            lambda: dn.sufficiency_summary(P2, [[0.0]] * 3, S2),
+            ValueError,
+            r"statistic .* \(2, k\).* \(3, 1\)",
+        ),
+        (
+            lambda: dn.sufficiency_summary(P2, [np.nan, 0.0], S2),
+            ValueError,
+            r"statistic must be finite, got nan",
+        ),
+        (lambda: dn.sufficiency_summary(P2, ["a", "b"], S2), TypeError, r"statistic .* dtype <U1"),
+        (
+            lambda: dn.sufficiency_summary(P2, [0, 1], S2[:1]),
+            ValueError,
+            r"shape of P \(2, 2\), got shape \(1",
+        ),
+        (
+            lambda: dn.sufficiency_summary(P2, [0, 1], S2, logit_scale=0),
+            ValueError,
+            r"logit_scale .* > 0, got 0",
+        ),
+        (lambda: dn.sufficiency_summary(P2, [0, 1], S2, logit_scale=-2.0), ValueError, r"got -2\.0"),
+        (
+            lambda: dn.sufficiency_summary(P2, [0, 1], S2, log_prior=[0.0]),
+            ValueError,
+            r"log_prior .* \(2,\).* \(1,\)",
+        ),
+        (
+            lambda: dn.sufficiency_summary(P2, [0, 1], S2, log_prior=[0.0, np.inf]),
+            ValueError,
+            r"log_prior .*\+inf",
+        ),
+        (
+            lambda: dn.sufficiency_summary(P2, [0, 1], S2, log_prior=[0.0, np.nan]),
+            ValueError,
+            r"log_prior .*NaN",
+        ),
+        (lambda: dn.sufficiency_summary(P2, [0, 1], S2, decimals=-1), ValueError, r"decimals .* got -1"),
+        (lambda: dn.sufficiency_summary(P2, [0, 1], S2, decimals=1.5), TypeError, r"decimals .* got 1\.5"),
+        (lambda: dn.sufficiency_summary(P2, [0, 1], S2, base=0.5), ValueError, r"base .* got 0\.5"),
     ],
 )
 def test_bad_arguments_are_rejected_with_the_bad_value_named(call, error, match):
@@ -287,3 +328,101 @@ def test_bad_arguments_are_rejected_with_the_bad_value_named(call, error, match)
 def test_expected_kl_is_infinite_where_the_model_excludes_a_possible_candidate():
     assert dn.expected_kl(P2, np.array([[-np.inf, 0.0], [0.0, 0.0]])) == math.inf
     assert dn.expected_kl(P2, np.array([[0.0, -np.inf], [-np.inf, 0.0]])) == 0.0  # excludes only impossible
+
+
+# --------------------------------------------------------------------------------------------------
+# sufficiency_summary: how much of I(B; Q) a learned statistic keeps and its rule uses
+
+
+def _switched_xor_query(d: int, p: float):
+    """(P, a xor c) of the switched XOR: the joint of ((a, c), b) and the Bayes statistic of each query."""
+    A = 2**d
+    a, c = np.divmod(np.arange(A * A), A)  # query row a * A + c
+    return dn.query_table(switched_xor(d, p), (0, 2), 1), a ^ c
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("p", [0.25, 0.5, 1.0])
+def test_the_exact_bayes_statistic_keeps_all_the_information(d, p):
+    P, s = _switched_xor_query(d, p)
+    scores = (s[:, None] == np.arange(2**d)[None, :]).astype(float)  # score 1 for the candidate a xor c
+    out = dn.sufficiency_summary(P, s, scores)
+    assert out["n_groups"] == 2**d
+    assert out["grouping_ratio"] == pytest.approx(1.0, abs=1e-12)
+    assert out["argmax_ratio"] == pytest.approx(1.0, abs=1e-12)
+    assert out["accuracy"] == pytest.approx(dn.bayes_accuracy(P), abs=1e-12)
+    assert out["I_query"] == pytest.approx(it.mutual_information(switched_xor(d, p), 1, (0, 2)), abs=1e-12)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_a_statistic_that_ignores_the_triple_term_keeps_the_information_but_its_rule_uses_none(d):
+    # CLIP-like: T = r(a) + r(c) with the parity code r(x) = (-1)^bits, score <T, r(b)>: pairwise only
+    r = 1.0 - 2.0 * ((np.arange(2**d)[:, None] >> np.arange(d)[None, ::-1]) & 1)  # (2^d, d) in {+1, -1}
+    T = (r[:, None, :] + r[None, :, :]).reshape(-1, d)
+    P, _ = _switched_xor_query(d, 1.0)
+    out = dn.sufficiency_summary(P, T, T @ r.T)
+    assert out["grouping_ratio"] == pytest.approx(1.0, abs=1e-12)  # T is injective enough: nothing destroyed
+    assert out["argmax_ratio"] == pytest.approx(0.0, abs=1e-12)  # ... and nothing used
+    assert out["accuracy"] == pytest.approx(2.0**-d, abs=1e-12)
+
+
+def test_constant_scores_use_nothing_and_their_softmax_is_the_prior():
+    P, _ = _switched_xor_query(2, 1.0)
+    A = 4
+    a = np.arange(A * A) // A
+    out = dn.sufficiency_summary(P, a, np.zeros(P.shape))  # T = a alone, every candidate ties
+    assert out["grouping_ratio"] == pytest.approx(0.0, abs=1e-12)  # a alone says nothing about b
+    assert out["argmax_ratio"] == pytest.approx(0.0, abs=1e-12)
+    assert out["accuracy"] == pytest.approx(0.25, abs=1e-12)
+    assert out["usable_ratio"] == pytest.approx(0.0, abs=1e-12)  # KL to the prior is all of I(b; a, c)
+
+
+def test_a_shuffled_statistic_loses_the_information_its_argmax_kept():
+    P, s = _switched_xor_query(2, 1.0)
+    shuffled = np.random.default_rng(0).permutation(s)  # the statistic of another query
+    scores = (shuffled[:, None] == np.arange(4)[None, :]).astype(float)
+    out = dn.sufficiency_summary(P, shuffled, scores)
+    assert out["argmax_ratio"] < 0.5 and out["accuracy"] < 0.5
+
+
+def test_ratios_are_nan_where_the_query_carries_no_information():
+    P, s = _switched_xor_query(2, 0.0)  # p = 0: b is independent of (a, c)
+    out = dn.sufficiency_summary(P, s, np.zeros(P.shape))
+    assert out["I_query"] == 0.0 and math.isnan(out["argmax_ratio"]) and math.isnan(out["usable_ratio"])
+
+
+def test_default_log_prior_is_the_candidate_marginal_and_base_changes_only_the_unit():
+    P, s = _switched_xor_query(2, 0.5)
+    scores = (s[:, None] == np.arange(4)[None, :]).astype(float)
+    default = dn.sufficiency_summary(P, s, scores, logit_scale=3.0)
+    explicit = dn.sufficiency_summary(P, s, scores, logit_scale=3.0, log_prior=np.log(P.sum(axis=0)))
+    assert default == explicit
+    nats = dn.sufficiency_summary(P, s, scores, logit_scale=3.0, base=np.e)
+    for key in ("I_query", "I_statistic", "I_decision", "expected_kl"):
+        assert nats[key] == pytest.approx(default[key] * math.log(2), abs=1e-12)
+    for key in ("accuracy", "grouping_ratio", "argmax_ratio", "usable_ratio"):
+        assert nats[key] == pytest.approx(default[key], abs=1e-12)
+
+
+def test_statistics_equal_to_the_rounding_decimals_are_one_group():
+    P = np.full((3, 2), 1 / 6)
+    out = dn.sufficiency_summary(P, [0.1, 0.1 + 1e-9, 0.2], np.zeros((3, 2)), decimals=6)
+    assert out["n_groups"] == 2
+    assert dn.sufficiency_summary(P, [0.1, 0.1 + 1e-9, 0.2], np.zeros((3, 2)), decimals=12)["n_groups"] == 3
+
+
+@SETTINGS
+@given(tables, st.data())
+def test_a_rule_that_reads_only_the_statistic_keeps_at_most_what_the_statistic_keeps(P, data):
+    # data processing: b-hat is a (randomised) function of T, and T one of the query
+    n_q, n_b = P.shape
+    labels = np.asarray(data.draw(st.lists(st.integers(0, 2), min_size=n_q, max_size=n_q)))
+    table = np.asarray(
+        data.draw(st.lists(st.integers(-2, 2), min_size=3 * n_b, max_size=3 * n_b)), dtype=float
+    ).reshape(3, n_b)
+    out = dn.sufficiency_summary(P, labels, table[labels], logit_scale=2.0)
+    assert 0.0 <= out["I_decision"] <= out["I_statistic"] + TOL
+    assert out["I_statistic"] <= out["I_query"] + TOL
+    assert out["expected_kl"] >= 0.0
+    if out["I_query"] > 1e-12:
+        assert out["argmax_ratio"] <= out["grouping_ratio"] + 1e-6 and out["grouping_ratio"] <= 1 + 1e-6

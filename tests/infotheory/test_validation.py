@@ -434,3 +434,33 @@ def test_complex_or_string_tables_are_refused_not_truncated(values):
     # regression: issue 10 -- no imaginary part is ever dropped silently
     with pytest.raises(TypeError, match="must hold real numbers"):
         it.validate_pmf(values)
+
+
+_ENTRY = st.sampled_from([0.0, 0.0, 0.125, 0.25, 0.5, 1.0, -0.25, np.nan, np.inf, 1e-300])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(_ENTRY, min_size=1, max_size=9))
+def test_validate_pmf_cells_accepts_and_rejects_exactly_as_validate_pmf(entries):
+    # validate_pmf_cells (the measures' dense path: one min, the positive cells, their sum) must make the
+    # same decision as validate_pmf with the same message, and return exactly the positive entries
+    from infotheory._validation import validate_pmf_cells
+
+    arr = np.array(entries, dtype=np.float64)
+    try:
+        expected = it.validate_pmf(arr)
+    except (ValueError, TypeError) as err:
+        with pytest.raises(type(err), match=re.escape(str(err))):
+            validate_pmf_cells(arr)
+        return
+    out, cells, probs = validate_pmf_cells(arr)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(cells, np.flatnonzero(arr > 0))
+    np.testing.assert_array_equal(probs, arr[arr > 0])
+
+
+def test_base_beyond_the_float_range_is_a_value_error():  # regression: issue 10 (was OverflowError)
+    with pytest.raises(ValueError, match="base must be a finite real number > 1"):
+        check_base(10**400)
+    with pytest.raises(ValueError, match="base must be a finite real number > 1"):
+        it.entropy(XOR, base=10**400)
