@@ -4,8 +4,9 @@ Claim: on 13 tasks with exact truth (switched XOR, copy, parity over 3–5 modal
 Symile-M3, missing modalities, an unreliable modality), how close each objective of
 :mod:`symile_min.objective_modules` (Symile, CLIP, anchor-pairwise, GRAM, TRIANGLE, gated Symile; Symile
 with ``"n_squared"`` negatives through ``--objectives``) comes to the Bayes-optimal zero-shot accuracy, and
-whether its held-out bound ``log K - loss`` stays below the exact information it bounds (bits). The truth
-of every task is :func:`generators.zero_shot.zero_shot_truth` and :func:`generators.zero_shot.bound_targets`.
+whether its held-out bound ``log K - loss`` stays below the exact information it bounds (bits). The tasks
+(generator, target, encoder inputs, candidates) are :func:`generators.tasks.benchmark_tasks`; their truth is
+:meth:`generators.tasks.ZeroShotTask.truth` and :func:`generators.zero_shot.bound_targets`.
 
 Protocol, the same for every objective (:func:`symile_min.objective_train.train_objective`): 2000 training
 and 1000 validation rows, batch 200, at most 12 epochs with patience 3, the learning rate of each training
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -49,33 +51,26 @@ LABELS = {
 SE_TOLERANCE, BOUND_SLACK = 3.0, 0.02
 
 _BASE_TRAIN = {"encoder": "linear", "rep_dim": 16, "batch_size": 200, "epochs": 12, "patience": 3}
-
-
-def _task(name: str, kind: str, params: dict, target: int, **budget) -> dict:
-    train = {**_BASE_TRAIN, **budget}
-    return {"name": name, "kind": kind, "params": params, "target": target, "train": train}
+#: task -> its changes of the training budget (continuous Gaussian blocks: an MLP; M3's 10 classes: 32 dims)
+BUDGETS = {"gaussian": {"encoder": "mlp"}} | {
+    t: {"rep_dim": 32} for t in ("m3_w2", "m3_w5", "m3_w10", "unreliable")
+}
 
 
 def default_config(quick: bool = False) -> dict:
-    """The benchmark's settings: the full grid (designed for ~15 minutes on 2 quiet cores) or a quick demo."""
-    m3 = {"n_classes": 10, "audio_noise": 0.0}
-    tasks = [
-        _task("xor_p0.25", "xor", {"d": 5, "p": 0.25}, 1),
-        _task("xor_p0.5", "xor", {"d": 5, "p": 0.5}, 1),
-        _task("xor_p1", "xor", {"d": 5, "p": 1.0}, 1),
-        _task("copy", "xor", {"d": 5, "p": 0.0}, 2),
-        _task("parity_m3", "parity", {"m": 3}, 2),
-        _task("parity_m4", "parity", {"m": 4}, 3),
-        _task("parity_m5", "parity", {"m": 5}, 4),
-        _task("gaussian", "gaussian", {"dims": [2, 2, 2], "tc_bits": 4.0}, 2, encoder="mlp"),
-        _task("m3_w2", "m3", {"w": 2, **m3}, 2, rep_dim=32),
-        _task("m3_w5", "m3", {"w": 5, **m3}, 2, rep_dim=32),
-        _task("m3_w10", "m3", {"w": 10, **m3}, 2, rep_dim=32),
-        _task("missing", "missing", {"d": 5, "p": 1.0, "completeness": 0.5}, 1),
-        _task("unreliable", "m3", {"w": 2, "n_classes": 10, "audio_noise": 0.5}, 2, rep_dim=32),
-    ]
+    """The benchmark's settings: the full grid (designed for ~15 minutes on 2 quiet cores) or a quick demo.
+
+    The tasks are :func:`generators.tasks.benchmark_tasks` (as dicts, each with its ``train`` budget).
+    """
+    from generators.tasks import benchmark_tasks
+
+    # quick: seconds; three small tasks (higher-order, purely pairwise, unreliable), one seed, one lr
+    small = {"epochs": 5, "batch_size": 100, "rep_dim": 8} if quick else {}
     cfg = {
-        "tasks": tasks,
+        "tasks": [
+            {**t.to_dict(), "train": {**_BASE_TRAIN, **BUDGETS.get(t.name, {}), **small}}
+            for t in benchmark_tasks(quick=quick)
+        ],
         "objectives": list(DEFAULT_OBJECTIVES),
         "lr_grid": [0.03, 0.1, 0.3],
         "seeds": 3,
@@ -87,10 +82,7 @@ def default_config(quick: bool = False) -> dict:
         "gate_d_k": 32,
         "init_logit_scale": -0.3,
     }
-    if quick:  # seconds: three small tasks (higher-order, purely pairwise, unreliable), one seed, one lr
-        small = {"epochs": 5, "batch_size": 100, "rep_dim": 8}
-        keep = {"parity_m3", "copy", "unreliable"}
-        cfg["tasks"] = [{**t, "train": {**t["train"], **small}} for t in tasks if t["name"] in keep]
+    if quick:
         cfg.update(lr_grid=[0.1], seeds=1, n_train=500, n_val=200, n_test=500, n_test_sets=1, gate_d_k=8)
     return cfg
 
@@ -108,52 +100,11 @@ def _config(args: argparse.Namespace) -> dict:
     return cfg
 
 
-# ------------------------------------------------------------------------------------------------
-# tasks: the generator, the encoder inputs, the candidates
+def _task(task: dict):
+    """The :class:`generators.tasks.ZeroShotTask` of a config's task dict (without its ``train`` budget)."""
+    from generators.tasks import ZeroShotTask
 
-
-def _generator(task: dict, *, complete: bool = False):
-    from generators import BinaryXOR, GaussianTC, Parity, SyntheticM3
-
-    kind, p = task["kind"], task["params"]
-    if kind == "xor":
-        return BinaryXOR(d=p["d"], p=p["p"])
-    if kind == "missing":
-        p_missing = 0.0 if complete else round(1.0 - p["completeness"], 10)
-        return BinaryXOR(d=p["d"], p=p["p"], p_missing=p_missing)
-    if kind == "parity":
-        return Parity(m=p["m"])
-    if kind == "gaussian":
-        return GaussianTC.from_total_correlation(tuple(p["dims"]), p["tc_bits"])
-    return SyntheticM3(w=p["w"], n_classes=p["n_classes"], audio_noise=p["audio_noise"])
-
-
-def _modalities(task: dict) -> int:
-    return len(_generator(task).names)
-
-
-def _draw(task: dict, n: int, seed: int, *, test: bool = False) -> list[np.ndarray]:
-    """The encoder inputs of n samples (one array per modality); test data are complete."""
-    gen = _generator(task, complete=test)
-    sample = gen.sample(n, np.random.default_rng(seed))
-    if task["kind"] == "missing":
-        from symile_min import with_missingness
-
-        return [with_missingness(sample[k], sample.get(f"mask_{k}", np.ones(n, dtype=bool))) for k in "abc"]
-    if task["kind"] == "parity":
-        return [sample[k][:, None] for k in gen.names]
-    return [sample[k] for k in gen.names]
-
-
-def _candidates(task: dict) -> np.ndarray | None:
-    """Every value the target can take (encoder inputs), or None for in-batch retrieval (continuous)."""
-    kind, p = task["kind"], task["params"]
-    if kind in ("xor", "missing"):
-        every = _generator(task, complete=True).decode(np.arange(2 ** p["d"]))  # (2^d, d)
-        return every if kind == "xor" else np.concatenate([every, np.ones((2 ** p["d"], 1))], axis=1)
-    if kind == "parity":
-        return np.array([[0], [1]], dtype=np.uint8)
-    return np.eye(p["n_classes"], dtype=np.float32) if kind == "m3" else None
+    return ZeroShotTask(**{k: v for k, v in task.items() if k != "train"})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -169,13 +120,13 @@ def _objective(cell: dict):
         options["anchor"] = task["target"]  # ImageBind: every modality contrasted with the predicted one
     if name == "gated_symile":
         options.update(d_k=cell["gate_d_k"], rep_dim=task["train"]["rep_dim"])
-    return make_objective(name, m=_modalities(task), seed=cell["model_seed"], **options)
+    return make_objective(name, m=_task(task).modalities, seed=cell["model_seed"], **options)
 
 
 def _accuracy(cell: dict, objective, model, data) -> float:
     from symile_min.objective_train import objective_retrieval_accuracy, objective_zero_shot_accuracy
 
-    target, candidates = cell["task"]["target"], _candidates(cell["task"])
+    target, candidates = cell["task"]["target"], _task(cell["task"]).candidates()
     if candidates is None:
         return objective_retrieval_accuracy(
             objective, model, data, target=target, batch_size=cell["retrieval_batch"]
@@ -186,13 +137,10 @@ def _accuracy(cell: dict, objective, model, data) -> float:
 def _cell(cell: dict) -> dict:
     from symile_min.objective_train import objective_bound, train_objective
 
-    task = cell["task"]
-    train_x = _draw(task, cell["n_train"], cell["data_seed"])
-    val_x = _draw(task, cell["n_val"], cell["val_seed"])
-    # zero-shot accuracy needs complete rows: with missingness, the same validation rows, all observed
-    val_complete = (
-        _draw(task, cell["n_val"], cell["val_seed"], test=True) if task["kind"] == "missing" else val_x
-    )
+    task = _task(cell["task"])
+    train_x, val_x = task.draw(cell["n_train"], cell["data_seed"]), task.draw(cell["n_val"], cell["val_seed"])
+    # zero-shot accuracy needs complete rows: the same validation rows, all observed (task "missing")
+    val_complete = task.draw(cell["n_val"], cell["val_seed"], complete=True)
     tried = []
     for lr in cell["lr_grid"]:
         fit = train_objective(
@@ -204,7 +152,7 @@ def _cell(cell: dict) -> dict:
         )
     chosen = min(tried, key=lambda t: (-t["val_acc"], t["val_loss"]))  # validation data only
     fit = chosen["fit"]
-    tests = [_draw(task, cell["n_test"], seed, test=True) for seed in cell["test_seeds"]]
+    tests = [task.draw(cell["n_test"], seed, complete=True) for seed in cell["test_seeds"]]
     pooled = [np.concatenate(parts) for parts in zip(*tests, strict=True)]
     bound = objective_bound(
         fit.objective, fit.model, pooled, batch_size=cell["train"]["batch_size"], seed=cell["bound_seed"]
@@ -234,7 +182,7 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
     cells = []
     for task in cfg["tasks"]:
         # TRIANGLE is defined for three modalities only
-        methods = [o for o in cfg["objectives"] if o != "triangle" or _modalities(task) == 3]
+        methods = [o for o in cfg["objectives"] if o != "triangle" or _task(task).modalities == 3]
         cells += _zero_shot.training_cells(
             {**cfg, "train": task["train"]},
             master_seed,
@@ -246,9 +194,8 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
             identity=(task["name"],),
             test_identity=(task["name"],),
         )
-    for (
-        c
-    ) in cells:  # the bound's "n" negatives: one seed per task and training seed, shared by the objectives
+    # the bound's "n" negatives: one seed per task and training seed, shared by the objectives
+    for c in cells:
         c["bound_seed"] = cell_seed(master_seed, "objectives", "bound", c["task"]["name"], c["seed_index"])
     return cells
 
@@ -258,19 +205,18 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
 
 
 def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.DataFrame]:
-    from generators.zero_shot import bound_targets, zero_shot_truth
+    from generators.zero_shot import bound_targets
 
+    results_of = defaultdict(list)  # (task, objective) -> results in the order of the training seeds
+    for c, r in sorted(zip(cells, results, strict=True), key=lambda cr: cr[0]["seed_index"]):
+        results_of[c["task"]["name"], c["method"]].append(r)
     rows = []
     for task in cfg["tasks"]:
-        gen = _generator(task, complete=True)
-        truth = zero_shot_truth(gen, task["target"], retrieval_batch=cfg["retrieval_batch"])
+        truth = _task(task).truth(retrieval_batch=cfg["retrieval_batch"])
         targets = bound_targets(truth, task["target"])
         bayes, chance = truth["bayes"], truth["chance"]
-        runs = [(c, r) for c, r in zip(cells, results, strict=True) if c["task"]["name"] == task["name"]]
-        runs.sort(key=lambda cr: cr[0]["seed_index"])
         for objective in cfg["objectives"]:
-            res = [r for c, r in runs if c["method"] == objective]
-            if not res:
+            if not (res := results_of[task["name"], objective]):
                 continue  # TRIANGLE on M != 3
             acc = _zero_shot.summarise_accuracy(np.array([r["acc"] for r in res]))
             bounds, bound_se = np.array([r["bound"] for r in res]), np.array([r["bound_se"] for r in res])
@@ -365,8 +311,10 @@ def _checks(cfg: dict, tables: dict) -> list[Check]:
 
 
 def _matrix(board: pd.DataFrame, value: str, cfg: dict) -> pd.DataFrame:
+    """Objectives (labelled) x tasks, in the config's order."""
     wide = board.pivot(index="objective", columns="task", values=value)
-    return wide.reindex(index=cfg["objectives"], columns=[t["name"] for t in cfg["tasks"]])
+    wide = wide.reindex(index=cfg["objectives"], columns=[t["name"] for t in cfg["tasks"]])
+    return wide.set_axis([LABELS.get(o, o) for o in wide.index], axis=0)
 
 
 def _plot(cfg: dict, tables: dict):
@@ -382,7 +330,7 @@ def _plot(cfg: dict, tables: dict):
         grid = mat.to_numpy(dtype=float)
         image = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap="viridis", aspect="auto")
         ax.set_xticks(range(mat.shape[1]), mat.columns, rotation=40, ha="right", fontsize=8)
-        ax.set_yticks(range(mat.shape[0]), [LABELS.get(o, o) for o in mat.index], fontsize=8)
+        ax.set_yticks(range(mat.shape[0]), mat.index, fontsize=8)
         for (i, j), v in np.ndenumerate(grid):
             label = "n/a" if math.isnan(v) else f"{v:.2f}"
             ax.text(j, i, label, ha="center", va="center", fontsize=7, color="w" if v < 0.6 else "k")
@@ -399,9 +347,7 @@ def _markdown(cfg: dict, tables: dict) -> str:
     first = board.drop_duplicates("task").set_index("task").loc[cells.columns]
     cells.loc["Bayes"] = ["n/a" if math.isnan(b) else f"{b:.3f}" for b in first["bayes"]]
     cells.loc["chance"] = [f"{c:.3f}" for c in first["chance"]]
-    cells.index = [LABELS.get(o, o) for o in cells.index]
     bound = _matrix(board, "bound", cfg)
-    bound.index = [LABELS.get(o, o) for o in bound.index]
     bound.loc["exact TC"] = list(first["TC"])
     parts = [
         "## Zero-shot accuracy (mean ± se over training seeds and test sets)",

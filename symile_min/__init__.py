@@ -17,11 +17,15 @@ Losses are in nats; bounds are in bits by default (``base=``). One module per jo
 * :mod:`symile_min.data`: the one data layer (lists, dicts, Datasets, DataLoaders of modalities);
 * :mod:`symile_min.encoders`: small encoders for real modalities (images, UTF-8 text, log-mel audio) and
   the missing-input wrapper;
-* :mod:`symile_min.model`, :mod:`symile_min.train`: encoders (built-in or yours) and the training loop;
+* :mod:`symile_min.model`, :mod:`symile_min.config`, :mod:`symile_min.train`: encoders (built-in or yours),
+  the validated settings of a run (:class:`TrainConfig`) and the training loop;
 * :mod:`symile_min.objectives`, :mod:`symile_min.gated`: more objectives for M >= 3 (anchor-pairwise, GRAM,
   TRIANGLE, gated Symile); :mod:`symile_min.objective_modules` (each as a module owning its scale, a
   registry) and :mod:`symile_min.objective_train` (train and evaluate under any of them);
-* :mod:`symile_min.multi`: train K models of one architecture at once (:func:`train_many`);
+* :mod:`symile_min.multi`: train K models of one architecture at once (:func:`train_many`; their batched
+  losses are :mod:`symile_min._batched_loss`);
+* :mod:`symile_min.held_out`: :func:`held_out_bound`, train on part of one sample and bound on the rows it
+  never saw;
 * :mod:`symile_min.checkpoint`: the checkpoint file format (``torch.load(weights_only=True)``);
 * :mod:`symile_min.distributed`: DDP feature gathering.
 """
@@ -32,6 +36,7 @@ from .bounds import (
     bound_from_loss,
     exact_critic_bound,
 )
+from .config import TrainConfig
 from .encoders import ByteNgramEncoder, ImageCNN, LogMelEncoder, WithIndicator
 from .evaluate import retrieval_metrics, retrieval_ranks, zero_shot_accuracy, zero_shot_scores
 from .gated import SymileGate, gated_symile_loss
@@ -50,7 +55,7 @@ from .objective_train import (
 )
 from .objectives import anchor_clip_loss, gram_loss, triangle_loss
 from .scores import infonce_from_scores, symile_loss_from_scores
-from .train import EpochInfo, TrainConfig, TrainResult, train
+from .train import EpochInfo, TrainResult, train
 
 __all__ = [
     "mip",

@@ -17,7 +17,8 @@ import numpy as np
 
 from ._checks import as_int, check_base
 from .bounds import bound_estimate
-from .train import TrainConfig, train
+from .config import TrainConfig
+from .train import train
 
 __all__ = ["held_out_bound"]
 

@@ -1,4 +1,4 @@
-"""experiments/objectives.py: exact truth of every task (cross-checked), one cell, and the quick benchmark."""
+"""experiments/objectives.py: the tasks and their truth (vs the committed numbers), cells, the quick run."""
 
 from __future__ import annotations
 
@@ -28,26 +28,58 @@ def _run(*argv):
 
 def test_the_truth_of_every_task_is_the_committed_one():
     # regression: issue 9 (the truth moved from this script to generators.zero_shot with the same numbers)
-    from generators.zero_shot import bound_targets, zero_shot_truth
+    from generators.zero_shot import bound_targets
 
     board = pd.read_csv(Path(__file__).parents[2] / "figures" / "objectives.csv")
     for task in TASKS.values():
-        truth = zero_shot_truth(bench._generator(task, complete=True), task["target"], retrieval_batch=100)
+        truth = bench._task(task).truth(retrieval_batch=100)
         targets = bound_targets(truth, task["target"])
         rows = board[board["task"] == task["name"]]
-        assert len(rows) == len(bench.DEFAULT_OBJECTIVES) - (bench._modalities(task) != 3), task["name"]
+        assert len(rows) == len(bench.DEFAULT_OBJECTIVES) - (bench._task(task).modalities != 3), task["name"]
         for _, row in rows.iterrows():
             got = [truth["bayes"], truth["chance"], truth["TC"], targets[row["bound_target"]]]
             want = [row["bayes"], row["chance"], row["TC"], row["target_bits"]]
             assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (task["name"], row["objective"])
 
 
-def test_the_missing_task_is_scored_on_complete_data_and_trained_on_incomplete_data():
-    task = TASKS["missing"]
-    train, test = bench._draw(task, 400, 0), bench._draw(task, 400, 0, test=True)
-    assert [x.shape for x in train] == [(400, 6)] * 3  # 5 bits + the observed indicator
-    assert all(x[:, -1].all() for x in test) and not all(x[:, -1].all() for x in train)
-    assert bench._candidates(task).shape == (32, 6) and (bench._candidates(task)[:, -1] == 1).all()
+def test_the_tasks_are_the_library_benchmark_tasks_with_their_training_budgets():
+    # regression: issue 9 (the tasks moved to generators.tasks; the config and so every cell are unchanged)
+    from generators.tasks import benchmark_tasks
+
+    for quick in (False, True):
+        cfg = bench.default_config(quick=quick)
+        assert [{k: v for k, v in t.items() if k != "train"} for t in cfg["tasks"]] == [
+            t.to_dict() for t in benchmark_tasks(quick=quick)
+        ]
+    assert TASKS["gaussian"] == {
+        "name": "gaussian",
+        "kind": "gaussian",
+        "params": {"dims": [2, 2, 2], "tc_bits": 4.0},
+        "target": 2,
+        "train": {"encoder": "mlp", "rep_dim": 16, "batch_size": 200, "epochs": 12, "patience": 3},
+    }
+    assert set(bench.BUDGETS) <= set(TASKS)  # no budget for a task that does not exist
+    assert TASKS["m3_w5"]["train"]["rep_dim"] == 32 and TASKS["xor_p1"]["train"]["rep_dim"] == 16
+    quick = {t["name"]: t["train"] for t in bench.default_config(quick=True)["tasks"]}
+    assert quick["unreliable"] == {
+        "encoder": "linear",
+        "rep_dim": 8,
+        "batch_size": 100,
+        "epochs": 5,
+        "patience": 3,
+    }
+
+
+def test_the_missing_tasks_inputs_are_symile_mins_with_missingness():
+    # the encoders see generators.tasks' inputs: they must be the layout of symile_min.with_missingness
+    from generators import BinaryXOR
+    from symile_min import with_missingness
+
+    sample = BinaryXOR(d=5, p=1.0, p_missing=0.5).sample(300, np.random.default_rng(2))
+    want = [with_missingness(sample[k], sample[f"mask_{k}"]) for k in "abc"]
+    for got, ref in zip(bench._task(TASKS["missing"]).draw(300, 2), want, strict=True):
+        assert got.dtype == ref.dtype
+        np.testing.assert_array_equal(got, ref)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -122,7 +154,7 @@ def test_quick_run_writes_every_output(quick):
         assert (out / name).stat().st_size > 0, name
     board = pd.read_csv(out / "objectives.csv")
     cfg = bench.default_config(quick=True)
-    expected = sum(len(cfg["objectives"]) - (bench._modalities(t) != 3) for t in cfg["tasks"])
+    expected = sum(len(cfg["objectives"]) - (bench._task(t).modalities != 3) for t in cfg["tasks"])
     assert len(board) == expected
     assert json.loads((out / "objectives_config.json").read_text())["quick"] is True
 
