@@ -3,8 +3,8 @@
 Forward + backward at M = 3, d = 16 (``--m``, ``--d``), float32, ``--threads`` torch threads (default 2),
 for N in 128, 256, 512, 1024 (``--quick``: 128, 256), of
 
-* ``streamed``: :func:`symile_min._streamed.symile_loss_streamed`, all M anchors from one pass;
-* ``symile_loss``: ``symile_min.symile_loss(negatives="n_squared")``, what the public loss does today;
+* ``symile_loss``: ``symile_min.symile_loss(negatives="n_squared")``, all M anchors' log-sum-exps from one
+  streamed pass over the score tensor (:mod:`symile_min._streamed`);
 * ``baseline``: the streamed loss of commit :data:`BASELINE_COMMIT` (each anchor streamed on its own,
   combinations gathered by index), read with ``git show`` at run time (skipped outside a git checkout);
 * ``materialised``: :func:`symile_min._streamed.symile_loss_materialised` (all N^M logits at once);
@@ -14,7 +14,7 @@ for N in 128, 256, 512, 1024 (``--quick``: 128, 256), of
 Each case runs in a fresh subprocess that reports the best of ``--repeat`` timed runs (fewer when the
 first run is slow): wall-clock and CPU seconds (``process_time``, all threads; on a shared machine the
 CPU time of a one-thread run is the steadier number), and its peak resident memory (``ru_maxrss``)
-minus the memory after setup. Ratios are other wall time / streamed wall time, measured in the same
+minus the memory after setup. Ratios are other wall time / ``symile_loss`` wall time, measured in the same
 run. Cases whose logits would exceed ``--max-gib`` are skipped and reported with their estimated size.
 Goals (issue 13): N = 1024 in <= 6 s with <= 256 MiB extra, N = 512 in <= 1 s and >= 10x the official
 package.
@@ -39,7 +39,7 @@ BASELINE_COMMIT = "d6584f7"
 
 GOAL_1024_S, GOAL_1024_MIB, GOAL_512_S, GOAL_OFFICIAL = 6.0, 256.0, 1.0, 10.0
 
-IMPLS = ("streamed", "symile_loss", "baseline", "materialised", "official")
+IMPLS = ("symile_loss", "baseline", "materialised", "official")
 
 _CASE = r"""
 import importlib.util, json, resource, sys, time, torch
@@ -47,9 +47,7 @@ import torch.nn.functional as F
 impl, n, m, d, threads, repeat, baseline = sys.argv[1:]
 n, m, d, threads, repeat = int(n), int(m), int(d), int(threads), int(repeat)
 torch.set_num_threads(threads)
-if impl == "streamed":
-    from symile_min._streamed import symile_loss_streamed as loss_fn
-elif impl == "symile_loss":
+if impl == "symile_loss":
     from symile_min import symile_loss
     def loss_fn(reps, scale):
         return symile_loss(reps, scale, negatives="n_squared")
@@ -180,7 +178,7 @@ def run(args: argparse.Namespace) -> list[dict]:
                 res = _case(impl, n, args, baseline)
                 row[f"{impl}_s"], row[f"{impl}_cpu_s"] = res["seconds"], res["cpu_seconds"]
                 row[f"{impl}_mib"], row[f"{impl}_runs"] = res["extra_mib"], res["runs"]
-                if impl == "streamed":
+                if impl == "symile_loss":
                     ref = res
                     row["loss"] = res["loss"]
                 else:  # every implementation computes the same loss and gradient
@@ -189,7 +187,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             rows.append(row)
     print(
         f"M = {args.m}, d = {args.d}, float32, {args.threads} thread(s), forward + backward, best of "
-        f"<= {args.repeat} runs; (ratio) = that time / the streamed loss's time in the same run"
+        f"<= {args.repeat} runs; (ratio) = that time / symile_loss's time in the same run"
     )
     tables = (("wall s", "_s", True), ("CPU s", "_cpu_s", True), ("extra MiB", "_mib", False))
     for title, suffix, ratio in tables:
@@ -202,13 +200,13 @@ def run(args: argparse.Namespace) -> list[dict]:
                     continue
                 value = r[f"{impl}{suffix}"]
                 text = f"{value:.3f}" if ratio else f"{value:.0f}"
-                if ratio and impl != "streamed":
-                    text += f" ({value / r[f'streamed{suffix}']:.1f}x)"
+                if ratio and impl != "symile_loss":
+                    text += f" ({value / r[f'symile_loss{suffix}']:.1f}x)"
                 cells.append(f"{text:>21}")
             print(f"{'N=' + str(r['n']):<10}" + "".join(cells))
     _print_goals(rows)
     worst = max((v for r in rows for k, v in r.items() if k.endswith("_diff")), default=0.0)
-    print(f"largest |loss or gradient difference| to the streamed loss across implementations: {worst:.2e}")
+    print(f"largest |loss or gradient difference| to symile_loss across implementations: {worst:.2e}")
     return rows
 
 
@@ -219,13 +217,13 @@ def _print_goals(rows: list[dict]) -> None:
         return "ok" if ok else "MISSED"
 
     if 1024 in by_n:
-        sec, mib = by_n[1024]["streamed_s"], by_n[1024]["streamed_mib"]
+        sec, mib = by_n[1024]["symile_loss_s"], by_n[1024]["symile_loss_mib"]
         print(
             f"goal N=1024: {sec:.2f} s <= {GOAL_1024_S:.0f} s {verdict(sec <= GOAL_1024_S)}, "
             f"{mib:.0f} MiB <= {GOAL_1024_MIB:.0f} MiB {verdict(mib <= GOAL_1024_MIB)}"
         )
     if 512 in by_n:
-        sec, official = by_n[512]["streamed_s"], by_n[512].get("official_s")  # None when skipped
+        sec, official = by_n[512]["symile_loss_s"], by_n[512].get("official_s")  # None when skipped
         line = f"goal N=512: {sec:.2f} s <= {GOAL_512_S:.0f} s {verdict(sec <= GOAL_512_S)}"
         if official is not None:
             ratio = official / sec

@@ -19,7 +19,7 @@ Weights :math:`e^{\ell_k}` count the distinct values of the grouped loss (:math:
 batch). There are :math:`\prod_m U_m` scores (N^M for a plain batch), far too many to materialise, so a
 custom autograd function builds the tensor one box-shaped chunk at a time with a single matmul (the
 products of the leading axes' rows, ``(R, d)``, times the last factor) and reduces it along *every*
-wanted axis: the M anchors of :func:`symile_loss_streamed` share one pass, forward and backward. The
+wanted axis: the M anchors of ``symile_loss(negatives="n_squared")`` share one pass, forward and backward. The
 backward recomputes each chunk, turns its exponentials into the gradient of the scores in place
 (softmax weights of all M anchors at once, from the saved log-sum-exps) and needs two more matmuls.
 Memory O(``chunk_elements``) both ways; cost per score: one matmul entry and one exponential forward,
@@ -53,7 +53,6 @@ from ._checks import check_reps, loss_scale
 __all__ = [
     "DEFAULT_CHUNK_ELEMENTS",
     "COST_WARNING_SCORES",
-    "symile_loss_streamed",
     "symile_loss_materialised",
 ]
 
@@ -443,53 +442,6 @@ def _lse_all_combinations(
     return _AxesLSE.apply(
         (sizes, (0,), False, chunk_elements), scale, *factors, *(logws or [None] * len(factors))
     )
-
-
-def symile_loss_streamed(
-    reps: Sequence[torch.Tensor], logit_scale, *, chunk_elements: int = DEFAULT_CHUNK_ELEMENTS
-) -> torch.Tensor:
-    r"""The ``"n_squared"`` Symile loss: all M anchors' log-sum-exps from one streamed pass.
-
-    .. math::
-
-        \mathcal{L} = \frac{1}{M} \sum_{m=1}^{M} \frac{1}{N} \sum_{i=1}^{N}
-        \Bigl[\mathrm{lse}_m[i] - s \operatorname{MIP}(r_1[i], \dots, r_M[i])\Bigr]
-
-    with :math:`\mathrm{lse}_m[i]` the log-sum-exp of row i of anchor m over all N^(M-1) combinations of
-    the other modalities' rows (module docstring). Same value as
-    ``symile_loss(reps, logit_scale, negatives="n_squared")`` and :func:`symile_loss_materialised`, in
-    O(``chunk_elements``) memory; warns before a call over more than :data:`COST_WARNING_SCORES` scores.
-
-    Parameters
-    ----------
-    reps : list of torch.Tensor
-        M >= 2 tensors (N, d).
-    logit_scale : float or torch.Tensor
-        Positive multiplier.
-    chunk_elements : int
-        Most scores alive at once (memory knob).
-
-    Returns
-    -------
-    torch.Tensor
-        Scalar loss in nats.
-
-    Examples
-    --------
-    >>> g = torch.Generator().manual_seed(0)
-    >>> reps = [F.normalize(torch.randn(5, 3, generator=g, dtype=torch.float64), dim=1) for _ in range(3)]
-    >>> a = symile_loss_streamed(reps, 2.0, chunk_elements=7)
-    >>> bool(torch.isclose(a, symile_loss_materialised(reps, 2.0)))
-    True
-    """
-    reps = check_reps(reps)
-    scale = _as_scale(loss_scale(logit_scale, reps, terms=reps[0].shape[0] * len(reps)), reps[0])
-    prod = reps[0]
-    for r in reps[1:]:
-        prod = prod * r
-    pos = scale * prod.sum(dim=1)  # (N,) score of the positive tuple, shared by every anchor
-    lses = _lse_every_anchor(reps, None, scale, chunk_elements)  # M x (N,)
-    return torch.stack([(lse - pos).mean() for lse in lses]).mean()
 
 
 def symile_loss_materialised(reps: Sequence[torch.Tensor], logit_scale) -> torch.Tensor:
