@@ -57,7 +57,7 @@ def _snap(value_nats, scale_nats, log_base: float):
     # combination that is exactly 0 in theory (I(X;Y) on XOR) comes out as +-1e-16. Snap |x| below
     # 1e-12 * max(1, largest entropy term) to 0.0. The snap is symmetric and tiny, so it never turns
     # a real negative value (a co-information, a Miller–Madow corrected estimate) into 0 or positive.
-    if np.ndim(value_nats) == 0:
+    if type(value_nats) is float or np.ndim(value_nats) == 0:  # a float: skip np.ndim's dispatch
         if abs(value_nats) <= _SNAP_RTOL * max(1.0, abs(float(scale_nats))):
             return 0.0
         return float(value_nats) / log_base

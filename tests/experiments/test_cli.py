@@ -12,6 +12,7 @@ EXPECTED = {
     "figure3", "table1", "bounds", "sufficiency", "missing", "m3", "info", "idiagram", "benchmark",
     "benchmark-symile", "pid", "benchmark-pid", "train", "evaluate", "estimators", "benchmark-estimators",
     "m3-real", "benchmark-ddp", "objectives", "bounds-gaussian", "sufficiency-learned", "sufficiency-disease",
+    "estimators-discrete",
 }
 
 
@@ -49,3 +50,30 @@ def test_python_dash_m_experiments_is_the_same_command():
     )
     assert done.returncode == 0, done.stderr
     assert "BinaryXOR(d=2, p=1" in done.stdout
+
+
+def test_a_command_imports_only_its_own_module():
+    code = (
+        "import sys; from experiments.cli import build_parser; p = build_parser('info'); "
+        "a = p.parse_args(['info', '--d', '2']); "
+        "print(a.command, 'experiments.figure3' in sys.modules, 'experiments.info' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["info", "False", "True"]
+
+
+def test_the_command_line_flushes_its_output_before_its_fast_exit(tmp_path):
+    # main() called as the command line ends the process with os._exit after the atexit handlers and a flush
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('atexit ran')); sys.argv = ['symile-lab', 'info', "
+        "'--d', '2', '--p', '1']; from experiments.cli import main; main(); print('not reached')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Bayes accuracy" in done.stdout and "atexit ran" in done.stdout
+    assert "not reached" not in done.stdout

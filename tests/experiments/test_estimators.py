@@ -1,4 +1,4 @@
-"""``symile-lab estimators``: exact truths, checks that a wrong estimator fails, the command on tiny data."""
+"""``symile-lab estimators``: exact truths, seeds, checks a wrong estimator fails, tiny runs."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import infotheory as it
-from experiments import estimators
-from generators import BinaryXOR, GaussianTC, Parity
+from experiments import _estimators, estimators
+from experiments._cells import cell_seed
+from generators import GaussianTC
 
 
 def _args(tmp_path, *extra):
@@ -31,94 +31,96 @@ def test_gaussian_truth_is_the_generator_closed_form(case):
     assert truth == pytest.approx(tc, abs=1e-9)
 
 
-def test_discrete_truths_are_the_measures_of_the_generators_joint_pmfs():
-    assert estimators._truth("xor3") == (
-        "total_correlation",
-        pytest.approx(BinaryXOR(d=3, p=0.5).total_correlation()),
-    )
-    assert estimators._truth("parity4") == ("o_information", pytest.approx(Parity(m=4).o_information()))
-    assert estimators._truth("parity4")[1] == pytest.approx(it.o_information(Parity(m=4).joint_pmf()))
+def test_cell_seeds_keep_the_identity_they_had_before_the_split():
+    # regression: issue 9 (one script became two; each sample must be the one drawn before the split)
+    cfg = estimators.default_config()
+    cells = estimators._cells(cfg, 7)
+    for cell in cells:
+        if cell["job"] == "estimate":
+            assert cell["seed"] == cell_seed(7, "estimators", cell["case"], cell["n"], cell["rep"])
+        else:
+            assert cell["seed"] == cell_seed(7, "estimators", "symile", cell["case"], cell["n"])
+    assert len({c["seed"] for c in cells}) == len(cells) == 4 * 4 * 40 + 4 * 3
 
 
-def _frame(gaussian_bias=0.0, copula_bias=0.0, coverage=0.95):
+def test_error_rows_give_bias_sd_and_coverage_of_hand_made_results():
+    cells = [{"job": "estimate", "kind": "gaussian", "case": "g1", "n": 10, "rep": r} for r in range(2)]
+    results = [
+        {"estimates": {"copula": 0.4}, "intervals": {"copula/basic": [0.3, 0.6]}},  # covers 0.5
+        {"estimates": {"copula": 0.8}, "intervals": {"copula/basic": [0.7, 0.9]}},  # misses 0.5
+    ]
+    (row,) = _estimators.error_rows(cells, results, lambda case: ("total_correlation", 0.5))
+    assert row["mean"] == pytest.approx(0.6) and row["bias"] == pytest.approx(0.1)
+    assert row["sd"] == pytest.approx(np.std([0.4, 0.8], ddof=1))
+    assert row["coverage_basic"] == 0.5 and row["width_basic"] == pytest.approx(0.25)
+
+
+def _frame(gaussian_bias=0.0, copula_bias=0.0, coverage=0.95, ranks_bias=-0.05, logdet_t_bias=-0.5):
     """A results table as ``_tables`` builds it, for the quick cases, with chosen biases and coverages."""
     rows = []
     for case in ("g2", "g2t"):
         for n in (250, 1000):
             for estimator, bias in (
-                ("gaussian", gaussian_bias if case == "g2" else -0.5),
+                ("gaussian", gaussian_bias if case == "g2" else logdet_t_bias),
                 ("copula", copula_bias),
                 ("ksg", -0.1),
-                ("ksg_ranks", -0.05),
+                ("ksg_ranks", ranks_bias),
             ):
-                row = {
-                    "kind": "gaussian",
-                    "case": case,
-                    "n": n,
-                    "truth": 1.0,
-                    "reps": 20,
-                    "estimator": estimator,
-                }
-                row.update(mean=1.0 + bias, bias=bias, sd=0.05)
+                row = {"kind": "gaussian", "case": case, "n": n, "truth": 1.0, "reps": 20}
+                row.update(estimator=estimator, mean=1.0 + bias, bias=bias, sd=0.05)
                 if estimator in ("gaussian", "copula"):
                     row["coverage_basic"] = coverage
                 rows.append(row)
-    for n in (200, 1000):
-        for estimator, bias in (("plugin", 0.4 / n * 200), ("jackknife", -0.01)):
-            row = {
-                "kind": "discrete",
-                "case": "xor3",
-                "n": n,
-                "truth": 2.125,
-                "reps": 20,
-                "estimator": estimator,
-            }
-            row.update(mean=2.125 + bias, bias=bias, sd=0.01, coverage_basic=0.95, coverage_percentile=0.0)
-            rows.append(row)
     return {"estimators": pd.DataFrame(rows)}
 
 
-CFG = {"gaussian_cases": ["g2", "g2t"], "discrete_cases": ["xor3"], "level": 0.95, "reps": 20}
+def _with_symile(tables, bound, se=0.02):
+    row = {"kind": "gaussian", "case": "g2", "n": 1000, "truth": 1.0, "reps": 1, "estimator": "symile_bound"}
+    row.update(mean=bound, bias=bound - 1.0, sd=se)
+    return {"estimators": pd.concat([tables["estimators"], pd.DataFrame([row])], ignore_index=True)}
+
+
+CFG = {"gaussian_cases": ["g2", "g2t"], "level": 0.95, "reps": 20}
 
 
 def test_the_checks_pass_on_a_table_that_meets_the_claims():
-    assert all(passed for _, passed, _ in estimators._checks(CFG, _frame()))
+    checks = estimators._checks(CFG, _with_symile(_frame(), bound=0.9))
+    assert len(checks) == 8 and all(passed for _, passed, _ in checks)
 
 
 @pytest.mark.parametrize(
-    ("frame", "failing"),
+    ("tables", "failing"),
     [
         (_frame(gaussian_bias=0.2), "gaussian estimate of g2 unbiased"),
         (_frame(copula_bias=-0.3), "copula estimate of g2t unbiased"),
+        (_frame(ranks_bias=-0.2), "KSG on normal scores within 0.1 bit"),
+        (_frame(logdet_t_bias=0.0), "log-det estimate is biased on the transformed case"),
+        (_frame(coverage=0.6), "gaussian basic intervals cover"),
         (_frame(coverage=0.6), "copula basic intervals cover"),
+        (_with_symile(_frame(), bound=1.1), "Symile bound stays below"),
     ],
 )
-def test_a_wrong_estimator_fails_its_check(frame, failing):
-    failed = [name for name, passed, _ in estimators._checks(CFG, frame) if not passed]
+def test_a_wrong_estimator_fails_its_check(tables, failing):
+    failed = [name for name, passed, _ in estimators._checks(CFG, tables) if not passed]
     assert any(name.startswith(failing) for name in failed), failed
 
 
-TINY = {"gaussian_ns": [200], "discrete_ns": [150], "reps": 2, "symile": None}
+TINY = {"gaussian_ns": [200], "reps": 2, "symile": None}
 
 
 def test_cells_of_a_tiny_config_give_a_table_with_the_exact_truths_and_a_markdown_summary():
     cfg = dict(estimators.default_config(quick=True), **TINY)
     cells = estimators._cells(cfg, 0)
-    assert len(cells) == (2 + 1) * 2  # (g2, g2t, xor3) x 1 size x 2 repetitions, no Symile cells
+    assert len(cells) == 2 * 2  # (g2, g2t) x 1 size x 2 repetitions, no Symile cells
     assert len({c["seed"] for c in cells}) == len(cells)  # every sample has its own seed
     frame = estimators._tables(cfg, cells, [estimators._cell(c) for c in cells])["estimators"]
-    assert set(frame.loc[frame["kind"] == "gaussian", "estimator"]) == {
-        "gaussian",
-        "copula",
-        "ksg",
-        "ksg_ranks",
-    }
-    assert set(frame.loc[frame["kind"] == "discrete", "estimator"]) == set(estimators.CORRECTIONS)
+    assert set(frame["kind"]) == {"gaussian"}
+    assert set(frame["estimator"]) == {"gaussian", "copula", "ksg", "ksg_ranks"}
     for case, truth in frame.groupby("case")["truth"].first().items():
         assert truth == pytest.approx(estimators._truth(case)[1])
     assert np.allclose(frame["bias"], frame["mean"] - frame["truth"])
-    markdown = estimators._markdown(frame, ["g2", "g2t", "xor3"])
-    for case in ("g2", "g2t", "xor3"):
+    markdown = estimators._markdown(frame, ["g2", "g2t"])
+    for case in ("g2", "g2t"):
         assert f"**{case}:" in markdown
 
 
@@ -130,16 +132,16 @@ def test_a_tiny_run_writes_every_output_with_the_exact_truths(tmp_path, monkeypa
     for name in ("estimators.png", "estimators.pdf", "estimators.csv", "estimators_checks.csv"):
         assert (tmp_path / name).is_file(), name
     frame = pd.read_csv(tmp_path / "estimators.csv")
-    assert set(frame["case"]) == {"g2", "g2t", "xor3"}
+    assert set(frame["case"]) == {"g2", "g2t"}
     for case, truth in frame.groupby("case")["truth"].first().items():
         assert truth == pytest.approx(estimators._truth(case)[1])
     assert (frame["reps"] == 2).all()
     covered = frame["coverage_basic"].dropna()
     assert not covered.empty and covered.between(0, 1).all()
     config = json.loads((tmp_path / "estimators_config.json").read_text())
-    assert config["reps"] == 2 and config["symile"] is None
+    assert config["reps"] == 2 and config["symile"] is None and "discrete_cases" not in config
     markdown = (tmp_path / "estimators_bias.md").read_text()
-    for case in ("g2", "g2t", "xor3"):
+    for case in ("g2", "g2t"):
         assert f"**{case}:" in markdown
     assert len(result["checks"]) == len(pd.read_csv(tmp_path / "estimators_checks.csv"))
 
@@ -153,7 +155,7 @@ def test_quick_run_with_the_symile_bound_passes_every_check(tmp_path):
     assert all(passed for _, passed, _ in result["checks"]), result["checks"]
 
 
-def test_bad_reps_exit_with_status_2(tmp_path, capsys):
+def test_bad_reps_exit_with_status_2(capsys):
     parser = argparse.ArgumentParser()
     estimators.add_arguments(parser)
     with pytest.raises(SystemExit) as exc:
