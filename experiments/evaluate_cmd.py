@@ -23,8 +23,8 @@ import argparse
 from pathlib import Path
 
 from experiments import _io
+from experiments._data_files import as_vectors, build_model, load_arrays
 from experiments._options import UsageError, positive_int
-from experiments.train_cmd import as_vectors, build_model, load_arrays
 
 __all__ = ["add_arguments", "run", "main", "parse_ks"]
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import pandas as pd
 
 from experiments import _io
 from experiments._options import UsageError, positive_int, probability
+from infotheory import examples
 
 __all__ = ["DISTS", "joint_pmf", "add_arguments", "run", "main"]
 
@@ -31,15 +31,6 @@ DISTS: dict[str, str] = {
     "rdn": "X = Y = Z, one fair bit",
     "xorp": "BinaryXOR p-family (a, b, c) with --d bits and mixing --p",
 }
-
-
-def _two_bits_and(f) -> np.ndarray:
-    """Joint pmf of (X, Y, f(X, Y)) with X, Y independent fair bits; axes (X, Y, Z)."""
-    p = np.zeros((2, 2, 2))
-    for x in (0, 1):
-        for y in (0, 1):
-            p[x, y, f(x, y)] = 0.25
-    return p
 
 
 def joint_pmf(dist: str, *, d: int = 1, p: float = 1.0):
@@ -64,11 +55,9 @@ def joint_pmf(dist: str, *, d: int = 1, p: float = 1.0):
 
         return Parity(m=3).joint_pmf(), ("X", "Y", "Z")
     if dist == "and":
-        return _two_bits_and(lambda x, y: x & y), ("X", "Y", "Z")
+        return examples.and_gate(), ("X", "Y", "Z")
     if dist == "rdn":
-        pmf = np.zeros((2, 2, 2))
-        pmf[0, 0, 0] = pmf[1, 1, 1] = 0.5
-        return pmf, ("X", "Y", "Z")
+        return examples.giant_bit(3), ("X", "Y", "Z")
     if dist == "xorp":
         from generators import BinaryXOR
 

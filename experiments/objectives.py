@@ -11,7 +11,8 @@ whether its held-out bound ``log K - loss`` stays below the exact information it
 Protocol, the same for every objective (:func:`symile_min.objective_train.train_objective`): 2000 training
 and 1000 validation rows, batch 200, at most 12 epochs with patience 3, the learning rate of each training
 seed chosen from ``lr_grid`` by the zero-shot accuracy on that seed's validation data (ties: the lower
-validation loss), three training seeds (paired data), two shared test sets of 2000 rows.
+validation loss; :func:`symile_min.objective_train.fit_lr_grid`), three training seeds (paired data), two
+shared test sets of 2000 rows.
 ``docs/objectives.md`` describes the tasks, the objectives and the results.
 
 Outputs in ``figures/`` (or ``--out``): ``objectives.csv`` (one row per task and objective),
@@ -39,14 +40,11 @@ __all__ = ["EXPERIMENT", "add_arguments", "run", "main", "default_config"]
 VERSION = 1
 DEFAULT_OBJECTIVES = ("symile", "clip", "anchor_clip", "gram", "triangle", "gated_symile")
 LABELS = {
-    "symile": "Symile",
-    "symile_n_squared": "Symile (N²)",
-    "clip": "CLIP",
-    "anchor_clip": "anchor-pairwise",
-    "gram": "GRAM",
-    "triangle": "TRIANGLE",
-    "gated_symile": "gated Symile",
+    "symile": "Symile", "symile_n_squared": "Symile (N²)", "clip": "CLIP", "anchor_clip": "anchor-pairwise",
+    "gram": "GRAM", "triangle": "TRIANGLE", "gated_symile": "gated Symile",
 }
+#: the heat maps of the figure: column of objectives.csv -> title
+PANELS = {"frac_bayes": "zero-shot accuracy / Bayes accuracy", "bound_over_TC": "learned bound / exact TC"}
 #: a learned bound is "above its truth" when bound - truth > SE_TOLERANCE * se + BOUND_SLACK (bits)
 SE_TOLERANCE, BOUND_SLACK = 3.0, 0.02
 
@@ -71,16 +69,9 @@ def default_config(quick: bool = False) -> dict:
             {**t.to_dict(), "train": {**_BASE_TRAIN, **BUDGETS.get(t.name, {}), **small}}
             for t in benchmark_tasks(quick=quick)
         ],
-        "objectives": list(DEFAULT_OBJECTIVES),
-        "lr_grid": [0.03, 0.1, 0.3],
-        "seeds": 3,
-        "n_train": 2000,
-        "n_val": 1000,
-        "n_test": 2000,
-        "n_test_sets": 2,
-        "retrieval_batch": 100,
-        "gate_d_k": 32,
-        "init_logit_scale": -0.3,
+        "objectives": list(DEFAULT_OBJECTIVES), "lr_grid": [0.03, 0.1, 0.3], "seeds": 3,
+        "n_train": 2000, "n_val": 1000, "n_test": 2000, "n_test_sets": 2, "retrieval_batch": 100,
+        "gate_d_k": 32, "init_logit_scale": -0.3,
     }
     if quick:
         cfg.update(lr_grid=[0.1], seeds=1, n_train=500, n_val=200, n_test=500, n_test_sets=1, gate_d_k=8)
@@ -92,8 +83,7 @@ def _config(args: argparse.Namespace) -> dict:
     if getattr(args, "objectives", None):
         from symile_min.objective_modules import OBJECTIVES
 
-        unknown = [o for o in args.objectives if o not in OBJECTIVES]
-        if unknown:
+        if unknown := [o for o in args.objectives if o not in OBJECTIVES]:
             raise _options.UsageError(f"--objectives: unknown {unknown}; choose from {list(OBJECTIVES)}")
         cfg["objectives"] = list(dict.fromkeys(args.objectives))
     cfg["quick"] = bool(args.quick)
@@ -123,48 +113,35 @@ def _objective(cell: dict):
     return make_objective(name, m=_task(task).modalities, seed=cell["model_seed"], **options)
 
 
-def _accuracy(cell: dict, objective, model, data) -> float:
-    from symile_min.objective_train import objective_retrieval_accuracy, objective_zero_shot_accuracy
-
-    target, candidates = cell["task"]["target"], _task(cell["task"]).candidates()
-    if candidates is None:
-        return objective_retrieval_accuracy(
-            objective, model, data, target=target, batch_size=cell["retrieval_batch"]
-        )
-    return objective_zero_shot_accuracy(objective, model, data, target=target, candidates=candidates)
-
-
 def _cell(cell: dict) -> dict:
-    from symile_min.objective_train import objective_bound, train_objective
+    from symile_min.objective_train import fit_lr_grid, objective_accuracy, objective_bound
 
     task = _task(cell["task"])
+
+    def accuracy(fit, data) -> float:  # among the candidates; none (continuous data): in-batch retrieval
+        return objective_accuracy(fit.objective, fit.model, data, target=task.target,
+                                  candidates=task.candidates(), batch_size=cell["retrieval_batch"])
+
     train_x, val_x = task.draw(cell["n_train"], cell["data_seed"]), task.draw(cell["n_val"], cell["val_seed"])
     # zero-shot accuracy needs complete rows: the same validation rows, all observed (task "missing")
     val_complete = task.draw(cell["n_val"], cell["val_seed"], complete=True)
-    tried = []
-    for lr in cell["lr_grid"]:
-        fit = train_objective(
-            train_x, val_x, _objective(cell), lr=lr, seed=cell["model_seed"], **cell["train"]
-        )
-        val_acc = _accuracy(cell, fit.objective, fit.model, val_complete)
-        tried.append(
-            {"lr": lr, "val_acc": val_acc, "val_loss": float(fit.history["val_loss"].min()), "fit": fit}
-        )
-    chosen = min(tried, key=lambda t: (-t["val_acc"], t["val_loss"]))  # validation data only
-    fit = chosen["fit"]
+    fit, tried = fit_lr_grid(  # one fresh objective per learning rate, chosen on validation data only
+        train_x, val_x, lambda: _objective(cell), cell["lr_grid"], score=lambda f: accuracy(f, val_complete),
+        seed=cell["model_seed"], **cell["train"],
+    )
     tests = [task.draw(cell["n_test"], seed, complete=True) for seed in cell["test_seeds"]]
     pooled = [np.concatenate(parts) for parts in zip(*tests, strict=True)]
     bound = objective_bound(
         fit.objective, fit.model, pooled, batch_size=cell["train"]["batch_size"], seed=cell["bound_seed"]
     )
     return {
-        "acc": [_accuracy(cell, fit.objective, fit.model, x) for x in tests],
+        "acc": [accuracy(fit, x) for x in tests],
         "bound": bound["bound"],
         "bound_se": 0.0 if math.isnan(bound["se"]) else bound["se"],
         "bound_cap": bound["cap"],
         "bound_target": bound["target"],
-        "lr": chosen["lr"],
-        "val_acc": [t["val_acc"] for t in tried],
+        "lr": next(t["lr"] for t in tried if t["fit"] is fit),
+        "val_acc": [t["score"] for t in tried],
         "best_epoch": fit.best_epoch,
         "seconds": fit.seconds,
         "seconds_grid": float(sum(t["fit"].seconds for t in tried)),
@@ -184,14 +161,8 @@ def _cells(cfg: dict, master_seed: int) -> list[dict]:
         # TRIANGLE is defined for three modalities only
         methods = [o for o in cfg["objectives"] if o != "triangle" or _task(task).modalities == 3]
         cells += _zero_shot.training_cells(
-            {**cfg, "train": task["train"]},
-            master_seed,
-            experiment="objectives",
-            version=VERSION,
-            code=code,
-            methods=methods,
-            setting={"task": task, **shared},
-            identity=(task["name"],),
+            {**cfg, "train": task["train"]}, master_seed, experiment="objectives", version=VERSION, code=code,
+            methods=methods, setting={"task": task, **shared}, identity=(task["name"],),
             test_identity=(task["name"],),
         )
     # the bound's "n" negatives: one seed per task and training seed, shared by the objectives
@@ -224,25 +195,18 @@ def _tables(cfg: dict, cells: list[dict], results: list[dict]) -> dict[str, pd.D
             target_name = res[0]["bound_target"]
             rows.append(
                 {
-                    "task": task["name"],
-                    "objective": objective,
-                    **acc,
-                    "bayes": bayes,
-                    "chance": chance,
+                    "task": task["name"], "objective": objective, **acc, "bayes": bayes, "chance": chance,
                     "frac_bayes": acc["acc_mean"] / bayes,
                     "frac_above_chance": (acc["acc_mean"] - chance) / (bayes - chance),
                     "bound": float(bounds.mean()),
                     "bound_se": float(np.sqrt(np.mean(bound_se**2) / len(res) + seed_var)),
                     "bound_max_excess": float(max(bounds - targets[target_name] - SE_TOLERANCE * bound_se)),
-                    "bound_cap": res[0]["bound_cap"],
-                    "bound_target": target_name,
-                    "target_bits": targets[target_name],
-                    "TC": truth["TC"],
+                    "bound_cap": res[0]["bound_cap"], "bound_target": target_name,
+                    "target_bits": targets[target_name], "TC": truth["TC"],
                     "bound_over_TC": float(bounds.mean()) / truth["TC"],
                     "lr": "/".join(f"{r['lr']:g}" for r in res),
                     "best_epoch_mean": float(np.mean([r["best_epoch"] for r in res])),
-                    "seconds_mean": float(np.mean([r["seconds"] for r in res])),
-                    "n_seeds": len(res),
+                    "seconds_mean": float(np.mean([r["seconds"] for r in res])), "n_seeds": len(res),
                 }
             )
     board = pd.DataFrame(rows)
@@ -256,11 +220,9 @@ def _summary(board: pd.DataFrame) -> pd.DataFrame:
         every = board[board["objective"] == objective]
         rows.append(
             {
-                "objective": objective,
-                "mean_frac_above_chance": float(rows_o["frac_above_chance"].mean()),
+                "objective": objective, "mean_frac_above_chance": float(rows_o["frac_above_chance"].mean()),
                 "tasks_within_0.05_of_bayes": int((rows_o["bayes"] - rows_o["acc_mean"] <= 0.05).sum()),
-                "tasks": len(rows_o),
-                "mean_bound_over_TC": float(every["bound_over_TC"].mean()),
+                "tasks": len(rows_o), "mean_bound_over_TC": float(every["bound_over_TC"].mean()),
                 "seconds_per_training": float(every["seconds_mean"].mean()),
             }
         )
@@ -320,12 +282,8 @@ def _matrix(board: pd.DataFrame, value: str, cfg: dict) -> pd.DataFrame:
 def _plot(cfg: dict, tables: dict):
     import matplotlib.pyplot as plt
 
-    panels = [
-        ("frac_bayes", "zero-shot accuracy / Bayes accuracy"),
-        ("bound_over_TC", "learned bound / exact TC"),
-    ]
     fig, axes = plt.subplots(2, 1, figsize=(1.0 + 0.8 * len(cfg["tasks"]), 7.5), constrained_layout=True)
-    for ax, (value, title) in zip(axes, panels, strict=True):
+    for ax, (value, title) in zip(axes, PANELS.items(), strict=True):
         mat = _matrix(tables["objectives"], value, cfg)
         grid = mat.to_numpy(dtype=float)
         image = ax.imshow(np.ma.masked_invalid(grid), vmin=0, vmax=1, cmap="viridis", aspect="auto")
@@ -361,18 +319,9 @@ def _markdown(cfg: dict, tables: dict) -> str:
 
 
 EXPERIMENT = _runner.Experiment(
-    name="objectives",
-    version=VERSION,
-    config=_config,
-    cells=_cells,
-    cell=_cell,
-    tables=_tables,
-    checks=_checks,
-    plot=_plot,
-    report=lambda cfg, tables: print(_markdown(cfg, tables)),
-    extra=lambda cfg, tables, checks, out: [
-        _io.atomic_write_text(out / "objectives.md", _markdown(cfg, tables))
-    ],
+    name="objectives", version=VERSION, config=_config, cells=_cells, cell=_cell, tables=_tables,
+    checks=_checks, plot=_plot, report=lambda cfg, tables: print(_markdown(cfg, tables)),
+    extra=lambda cfg, tables, _, out: [_io.atomic_write_text(out / "objectives.md", _markdown(cfg, tables))],
 )
 
 
@@ -385,10 +334,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _options.add_common_arguments(parser)
     _options.add_seeds_argument(parser)
     parser.add_argument(
-        "--objectives",
-        nargs="+",
-        default=None,
-        metavar="NAME",
+        "--objectives", nargs="+", default=None, metavar="NAME",
         help=f"objectives to benchmark (default: {' '.join(DEFAULT_OBJECTIVES)}; also symile_n_squared)",
     )
 

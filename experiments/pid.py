@@ -87,16 +87,14 @@ def joint_pmf(dist: str, *, d: int = 1, p: float = 0.5) -> np.ndarray:
         from generators import BinaryXOR
 
         return BinaryXOR(d=d, p=p).joint_pmf()
-    tables = {"xor": [[0, 1], [1, 0]], "and": [[0, 0], [0, 1]], "unq": [[0, 0], [1, 1]]}
-    pmf = np.zeros((2, 2, 2))
+    from infotheory import examples
+
+    gates = {"xor": examples.xor, "and": examples.and_gate, "unq": examples.copy_gate}
     if dist == "rdn":
-        pmf[0, 0, 0] = pmf[1, 1, 1] = 0.5
-        return pmf
-    if dist not in tables:
+        return examples.giant_bit(3)  # S1 = S2 = T, one fair bit
+    if dist not in gates:
         raise ValueError(f"dist must be one of {sorted(DISTS)}, got {dist!r}")
-    for s1, s2 in np.ndindex(2, 2):
-        pmf[s1, s2, tables[dist][s1][s2]] = 0.25
-    return pmf
+    return gates[dist]()
 
 
 # --------------------------------------------------------------------------------------------------

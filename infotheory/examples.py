@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["xor", "parity", "giant_bit", "dyadic", "triadic"]
+__all__ = ["xor", "and_gate", "copy_gate", "parity", "giant_bit", "dyadic", "triadic"]
 
 
 def _check_n(n, minimum: int) -> int:
@@ -30,6 +30,39 @@ def xor() -> np.ndarray:
     0.25
     """
     return parity(3)
+
+
+def _gate(table) -> np.ndarray:
+    """(X, Y, Z) with X, Y fair independent bits and Z = table[X][Y]."""
+    p = np.zeros((2, 2, 2))
+    for x, y in itertools.product((0, 1), repeat=2):
+        p[x, y, table[x][y]] = 0.25
+    return p
+
+
+def and_gate() -> np.ndarray:
+    """AND: X, Y fair independent bits and Z = X and Y (axes X, Y, Z).
+
+    H(Z) = 0.811 bits, I(Z; X, Y) = 0.811 bits, I(Z; X) = I(Z; Y) = 0.311 bits; its PID has redundancy,
+    synergy and no unique information under most measures (the classic test case).
+
+    Examples
+    --------
+    >>> float(and_gate()[1, 1, 1]), float(and_gate()[1, 0, 0])
+    (0.25, 0.25)
+    """
+    return _gate([[0, 0], [0, 1]])
+
+
+def copy_gate() -> np.ndarray:
+    """Copy: X, Y fair independent bits and Z = X (axes X, Y, Z): all of I(Z; X, Y) = 1 bit is unique to X.
+
+    Examples
+    --------
+    >>> float(copy_gate()[0, 1, 0]), float(copy_gate()[0, 1, 1])
+    (0.25, 0.0)
+    """
+    return _gate([[0, 0], [1, 1]])
 
 
 def parity(n: int) -> np.ndarray:
@@ -100,6 +133,4 @@ def triadic() -> np.ndarray:
     >>> int((triadic() > 0).sum())
     8
     """
-    return _pairs_to_pmf(
-        ((a, x), (b, x), (a ^ b, x)) for a, b, x in itertools.product((0, 1), repeat=3)
-    )
+    return _pairs_to_pmf(((a, x), (b, x), (a ^ b, x)) for a, b, x in itertools.product((0, 1), repeat=3))

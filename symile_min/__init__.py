@@ -48,6 +48,8 @@ from .multi import train_many
 from .objective_modules import OBJECTIVES, Objective, make_objective
 from .objective_train import (
     ObjectiveFit,
+    fit_lr_grid,
+    objective_accuracy,
     objective_bound,
     objective_retrieval_accuracy,
     objective_zero_shot_accuracy,
@@ -70,8 +72,10 @@ __all__ = [
     "OBJECTIVES",
     "make_objective",
     "train_objective",
+    "fit_lr_grid",
     "ObjectiveFit",
     "objective_bound",
+    "objective_accuracy",
     "objective_zero_shot_accuracy",
     "objective_retrieval_accuracy",
     "SymileLoss",

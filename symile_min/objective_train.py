@@ -10,9 +10,13 @@ so its numbers are not bit-identical to ``train``'s.
 
 Evaluation, the same way for every objective:
 
+* :func:`objective_accuracy`: the one entry point, dispatching to one of the two below;
 * :func:`objective_zero_shot_accuracy`: predict one modality among a finite candidate set;
 * :func:`objective_retrieval_accuracy`: in-batch retrieval (continuous data);
 * :func:`objective_bound`: the held-out ``cap - loss`` bound, in bits, mean ± se over batches.
+
+Tuning, the same way for every objective: :func:`fit_lr_grid` trains one fresh objective per learning rate
+and keeps the fit with the best validation score (ties: the lower validation loss).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -37,7 +42,9 @@ from .train import _fused_adamw_supported
 __all__ = [
     "ObjectiveFit",
     "train_objective",
+    "fit_lr_grid",
     "objective_bound",
+    "objective_accuracy",
     "objective_zero_shot_accuracy",
     "objective_retrieval_accuracy",
 ]
@@ -227,6 +234,96 @@ def _val_loss(model, objective, val_x, starts, bs: int, seed: int) -> float:
     return float(torch.stack(losses).double().mean())
 
 
+def fit_lr_grid(
+    train_data,
+    val_data,
+    make_objective: Callable[[], Objective],
+    lrs: Sequence[float],
+    *,
+    score: Callable[[ObjectiveFit], float],
+    seed: int = 0,
+    **train_options,
+) -> tuple[ObjectiveFit, list[dict]]:
+    r"""Train a fresh objective at every learning rate of ``lrs``; keep the best on validation data.
+
+    For each ``lr`` in order, :func:`train_objective` trains ``make_objective()`` with the same ``seed``
+    (so the same initial weights, batch order and negatives) and the same ``train_options``; the fit is then
+    scored by ``score(fit)`` (higher is better: e.g. the zero-shot accuracy on validation rows). The chosen
+    fit maximises
+
+    .. math:: \bigl(\mathrm{score},\; -\min_{\text{epoch}} \mathcal{L}_{\text{val}}\bigr)
+
+    lexicographically: the highest score, ties broken by the lower best validation loss (nats), remaining
+    ties by the first learning rate in ``lrs``. A validation loss that is nan every epoch counts as +inf.
+    Only validation data enter the choice; pass test data to neither ``score`` nor ``val_data``.
+
+    Parameters
+    ----------
+    train_data, val_data : list of array-like
+        As :func:`train_objective`.
+    make_objective : callable
+        ``make_objective()`` returns a fresh, untrained :class:`~symile_min.objective_modules.Objective`
+        (it is called once per learning rate; give it a fixed seed for paired runs).
+    lrs : list or tuple of float
+        The learning rates to try, in this order (each finite and > 0; at least one).
+    score : callable
+        ``score(fit) -> float``, finite, higher is better, computed on validation data only.
+    seed : int
+        Passed to every :func:`train_objective` call.
+    **train_options
+        Every other keyword of :func:`train_objective` (``rep_dim``, ``encoder``, ``batch_size``, ``epochs``,
+        ``patience``, ...), the same for every learning rate; not ``lr``.
+
+    Returns
+    -------
+    fit : ObjectiveFit
+        The chosen fit.
+    tried : list of dict
+        One record per learning rate, in the order of ``lrs``: ``lr``, ``score``, ``val_loss`` (the lowest
+        validation loss over the epochs, nats) and ``fit`` (its :class:`ObjectiveFit`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symile_min.objective_modules import make_objective
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.integers(0, 2, (2, 200, 1))
+    >>> data = [a, b, a ^ b]
+    >>> def val_accuracy(fit):  # zero-shot accuracy of c = a XOR b on the validation rows
+    ...     return objective_accuracy(fit.objective, fit.model, data, target=2, candidates=[[0], [1]])
+    >>> fit, tried = fit_lr_grid(
+    ...     data, data, lambda: make_objective("symile", m=3, seed=0), [0.03, 0.3],
+    ...     score=val_accuracy, epochs=2, batch_size=100,
+    ... )
+    >>> [t["lr"] for t in tried], fit is max(tried, key=lambda t: (t["score"], -t["val_loss"]))["fit"]
+    ([0.03, 0.3], True)
+    """
+    if not callable(make_objective):
+        raise TypeError(f"make_objective must be a callable returning an Objective, got {make_objective!r}")
+    if not callable(score):
+        raise TypeError(f"score must be a callable fit -> float (higher is better), got {score!r}")
+    if "lr" in train_options:
+        raise TypeError("fit_lr_grid takes the learning rates as lrs, not lr=")
+    if isinstance(lrs, str | bytes) or not isinstance(lrs, Sequence):
+        raise TypeError(f"lrs must be a sequence (list or tuple) of learning rates, got {lrs!r}")
+    if len(lrs) == 0:
+        raise ValueError("lrs is empty: give at least one learning rate")
+    lrs = [as_real(lr, f"lrs[{i}]", what="a finite number > 0") for i, lr in enumerate(lrs)]
+    if bad := [lr for lr in lrs if lr <= 0]:
+        raise ValueError(f"every learning rate must be > 0, got {bad} in lrs={lrs}")
+    seed = check_seed(seed)
+    tried = []
+    for lr in lrs:
+        fit = train_objective(train_data, val_data, make_objective(), lr=lr, seed=seed, **train_options)
+        value = as_real(score(fit), f"score(fit) at lr={lr:g}", what="a finite number (higher is better)")
+        tried.append({"lr": lr, "score": value, "val_loss": float(fit.history["val_loss"].min()), "fit": fit})
+
+    def rank(t: dict) -> tuple[float, float]:  # min() keeps the first of equal keys: the earlier lr
+        return -t["score"], math.inf if math.isnan(t["val_loss"]) else t["val_loss"]
+
+    return min(tried, key=rank)["fit"], tried
+
+
 def objective_bound(
     objective: Objective,
     model,
@@ -295,6 +392,76 @@ def objective_bound(
         "batch_size": batch_size,
         "target": objective.bound_target,
     }
+
+
+def objective_accuracy(
+    objective: Objective,
+    model,
+    data,
+    *,
+    target: int,
+    candidates=None,
+    batch_size: int | None = None,
+    log_prior=None,
+) -> float:
+    """Accuracy of predicting modality ``target`` from the others under ``objective``, either way.
+
+    With ``candidates`` this is :func:`objective_zero_shot_accuracy` (the true value among a finite
+    candidate set); with ``candidates=None`` it is :func:`objective_retrieval_accuracy` (the own target
+    among the ``batch_size`` target rows of its batch), for data with no finite candidate set. One call
+    serves a list of tasks of both kinds.
+
+    Parameters
+    ----------
+    objective : Objective
+        Supplies the scores (:meth:`Objective.scores`) and the learned scale.
+    model
+        A :class:`symile_min.SymileModel` or anything with its ``encode`` (and, with candidates,
+        ``encode_modality``).
+    data : list of array-like
+        M inputs (N, d_m).
+    target : int
+        The predicted modality.
+    candidates : array-like, optional
+        (C, d_target) every value the target can take; None: in-batch retrieval.
+    batch_size : int, optional
+        Rows per retrieval batch (>= 2; chance 1 / ``batch_size``): required when ``candidates`` is None,
+        validated but unused otherwise (a candidate set is scored against every row at once).
+    log_prior : array-like, optional
+        (C,) natural-log prior of the candidates (with ``candidates`` only).
+
+    Returns
+    -------
+    float
+        The fraction of rows predicted correctly, in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symile_min.objective_modules import make_objective
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.integers(0, 2, (2, 200, 1))
+    >>> data = [a, b, a ^ b]
+    >>> fit = train_objective(data, data, make_objective("symile", m=3), epochs=2, batch_size=100)
+    >>> acc = objective_accuracy(fit.objective, fit.model, data, target=2, candidates=np.array([[0], [1]]))
+    >>> acc == objective_zero_shot_accuracy(
+    ...     fit.objective, fit.model, data, target=2, candidates=np.array([[0], [1]])
+    ... )
+    True
+    >>> acc = objective_accuracy(fit.objective, fit.model, data, target=2, batch_size=50)
+    >>> acc == objective_retrieval_accuracy(fit.objective, fit.model, data, target=2, batch_size=50)
+    True
+    """
+    batch_size = as_int(batch_size, "batch_size", minimum=2, optional=True)
+    if candidates is not None:
+        return objective_zero_shot_accuracy(
+            objective, model, data, target=target, candidates=candidates, log_prior=log_prior
+        )
+    if batch_size is None:
+        raise ValueError("candidates=None means in-batch retrieval: give its batch_size (an int >= 2)")
+    if log_prior is not None:
+        raise ValueError("log_prior is a prior over candidates: it needs candidates (got candidates=None)")
+    return objective_retrieval_accuracy(objective, model, data, target=target, batch_size=batch_size)
 
 
 def objective_zero_shot_accuracy(

@@ -129,6 +129,46 @@ def test_one_cell_chooses_its_learning_rate_on_validation_data():
     assert result["bound"] <= result["bound_cap"]
 
 
+@pytest.mark.parametrize(("task_name", "objective"), [("parity_m3", "symile"), ("gaussian", "clip")])
+def test_a_cell_gives_the_numbers_of_the_loop_it_had_before_issue_9(task_name, objective):
+    # regression: issue 9 (the lr loop and the accuracy dispatch moved to symile_min.objective_train:
+    # fit_lr_grid and objective_accuracy; here the pre-issue code path, written out, on one zero-shot task
+    # and on the Gaussian, whose continuous target is scored by in-batch retrieval)
+    from symile_min.objective_train import (
+        objective_retrieval_accuracy,
+        objective_zero_shot_accuracy,
+        train_objective,
+    )
+
+    task = {**TASKS[task_name], "train": {**TASKS[task_name]["train"], "epochs": 2, "batch_size": 50}}
+    cfg = {**bench.default_config(quick=True), "tasks": [task], "objectives": [objective],
+           "lr_grid": [0.03, 0.3], "n_train": 200, "n_val": 100, "n_test": 100}
+    (cell,) = bench._cells(cfg, 0)
+    assert cell["retrieval_batch"] == 100
+    new = bench._cell(cell)
+    zs, candidates = bench._task(task), bench._task(task).candidates()
+    assert (candidates is None) == (task_name == "gaussian")
+
+    def accuracy(fit, x):
+        model, target = fit.model, zs.target
+        if candidates is None:
+            return objective_retrieval_accuracy(fit.objective, model, x, target=target, batch_size=100)
+        return objective_zero_shot_accuracy(fit.objective, model, x, target=target, candidates=candidates)
+
+    train_x, val_x = zs.draw(200, cell["data_seed"]), zs.draw(100, cell["val_seed"])
+    val_complete = zs.draw(100, cell["val_seed"], complete=True)
+    tried = []
+    for lr in cell["lr_grid"]:
+        fit = train_objective(
+            train_x, val_x, bench._objective(cell), lr=lr, seed=cell["model_seed"], **task["train"]
+        )
+        tried.append((-accuracy(fit, val_complete), float(fit.history["val_loss"].min()), lr, fit))
+    _, _, lr, fit = min(tried, key=lambda t: t[:2])
+    assert new["lr"] == lr and new["val_acc"] == [-t[0] for t in tried]
+    assert new["acc"] == [accuracy(fit, zs.draw(100, s, complete=True)) for s in cell["test_seeds"]]
+    assert new["logit_scale"] == float(fit.objective.logit_scale.detach())
+
+
 # ------------------------------------------------------------------------------------------------
 # the quick benchmark (opt-in: it trains about thirty small models)
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from experiments import cli, train_cmd
+from experiments._data_files import as_vectors, build_model, load_arrays
 
 
 def _xor(n, seed):
@@ -58,7 +59,7 @@ def test_resume_continues_a_killed_run_to_the_same_result(files, tmp_path):
 
     args = cli.build_parser().parse_args(["train", *base, "--out", str(part)])
     config = train_cmd.config_from_args(args)
-    arrays = [train_cmd.as_vectors(train_cmd.load_arrays(p)) for p in (train, val)]
+    arrays = [as_vectors(load_arrays(p)) for p in (train, val)]
     part.mkdir()
 
     class Killed(Exception):
@@ -172,9 +173,9 @@ def test_own_conv_encoders_train_resume_and_evaluate_through_the_cli(tmp_path, c
             raise Killed
 
     (tmp_path / "part").mkdir()
-    arrays = [train_cmd.load_arrays(tmp_path / f"{s}.npz") for s in ("train", "val")]
+    arrays = [load_arrays(tmp_path / f"{s}.npz") for s in ("train", "val")]
     with pytest.raises(Killed):
-        fit(*arrays, train_cmd.config_from_args(args), model=train_cmd.build_model(spec),
+        fit(*arrays, train_cmd.config_from_args(args), model=build_model(spec),
             checkpoint=tmp_path / "part" / "checkpoint.pt", callbacks=kill)
     (tmp_path / "part" / "config.json").write_text(json.dumps({"model": spec}))
     assert cli.main([*base, "--out", str(tmp_path / "part"), "--resume"]) == 0

@@ -187,3 +187,13 @@ def test_measures_return_plain_python_floats(measure, args, sparse):
     p = it.SparsePMF.from_dense(xor()) if sparse else xor()
     for base in (2, math.e):
         assert type(measure(p, *args, base=base)) is float
+
+
+def test_logic_gates_have_their_textbook_information():
+    from infotheory.examples import and_gate, copy_gate
+
+    h_and = -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25))  # H(Z) of Z = X and Y: 0.811 bits
+    assert it.mutual_information(and_gate(), 2, (0, 1)) == pytest.approx(h_and, abs=1e-12)
+    assert it.mutual_information(and_gate(), 2, 0) == pytest.approx(h_and - 0.5, abs=1e-12)  # 0.311 bits
+    assert it.mutual_information(copy_gate(), 2, 0) == pytest.approx(1.0, abs=1e-12)
+    assert it.mutual_information(copy_gate(), 2, 1) == 0.0
