@@ -35,6 +35,11 @@ def _sum_tolerance(atol: float, n_terms: int) -> float:
     return atol + n_terms * _EPS
 
 
+def _tolerance(atol) -> float:
+    """:func:`check_tolerance` of ``atol``, with a fast path for a plain float already in range."""
+    return atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)
+
+
 def check_tolerance(value, name: str = "atol", *, positive: bool = False) -> float:
     """A tolerance as a float: a finite real number >= 0 (> 0 with ``positive=True``).
 
@@ -93,7 +98,7 @@ def check_shape(shape, n_vars: int | None = None, *, name: str = "shape") -> tup
 
 def check_probabilities(values, *, name: str = "p", atol: float = DEFAULT_ATOL) -> np.ndarray:
     """Float64 copy-free view of ``values`` after checking it is a finite, non-negative, normalised array."""
-    atol = atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)  # fast path
+    atol = _tolerance(atol)
     arr = np.asarray(values)
     if arr.dtype.kind not in "iuf":  # signed / unsigned integers and floats; bool, complex, objects refused
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
@@ -133,16 +138,16 @@ def validate_pmf_cells(p, *, atol: float = DEFAULT_ATOL, name: str = "p"):
     entry, no NaN: every other cell is then exactly 0), the positive cells, and the sum over those
     alone; any failure is re-checked by :func:`check_probabilities` for its error message.
     """
+    atol = _tolerance(atol)
     arr = np.asarray(p)
     if arr.ndim == 0 or arr.dtype != np.float64 or arr.size == 0:
-        arr = validate_pmf(arr, atol=atol, name=name)  # the error, or a float64 copy of a valid pmf
+        arr = validate_pmf(arr, atol=atol, name=name)  # the error, or a checked float64 copy
+        return (arr, *positive_entries(arr.reshape(-1)))
     flat = arr.reshape(-1)
     if not flat.min() >= 0:  # a negative entry or a NaN: check_probabilities names it
         check_probabilities(arr, name=name, atol=atol)
     cells, probs = positive_entries(flat)
-    total = float(probs.sum())
-    tol = atol if type(atol) is float and 0 <= atol < math.inf else check_tolerance(atol)
-    if not abs(total - 1.0) <= _sum_tolerance(tol, arr.size):  # an inf entry fails too
+    if not abs(float(probs.sum()) - 1.0) <= _sum_tolerance(atol, arr.size):  # an inf entry fails too
         check_probabilities(arr, name=name, atol=atol)
     return arr, cells, probs
 

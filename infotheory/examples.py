@@ -133,4 +133,6 @@ def triadic() -> np.ndarray:
     >>> int((triadic() > 0).sum())
     8
     """
-    return _pairs_to_pmf(((a, x), (b, x), (a ^ b, x)) for a, b, x in itertools.product((0, 1), repeat=3))
+    return _pairs_to_pmf(
+        ((a, x), (b, x), (a ^ b, x)) for a, b, x in itertools.product((0, 1), repeat=3)
+    )

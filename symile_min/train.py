@@ -90,6 +90,7 @@ __all__ = [
 
 #: columns of ``TrainResult.history``
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "logit_scale", "best"]
+
 #: config fields that may differ between a run and its resumption (they do not change the numbers)
 _RESUMABLE_CHANGES = ("progress", "num_threads")
 
@@ -157,15 +158,8 @@ class TrainResult:
         and loads with ``torch.load(path, weights_only=True)``.
         """
         payload = _make_payload(
-            self.model,
-            self.model.state_dict(),
-            _history_rows(self.history),
-            self.best_epoch,
-            self.config,
-            self.seconds,
-            self.grouped,
-            self.train_state,
-            (self.train_state or {}).get("data"),
+            self.model, self.model.state_dict(), _history_rows(self.history), self.best_epoch, self.config,
+            self.seconds, self.grouped, self.train_state, (self.train_state or {}).get("data"),
         )
         return ckpt.save_payload(path, payload)
 
@@ -211,7 +205,9 @@ def _history_rows(history: pd.DataFrame) -> list[list]:
     ]
 
 
-def _make_payload(model, state_dict, rows, best_epoch, config, seconds, grouped, train_state, data) -> dict:
+def _make_payload(
+    model, state_dict, rows, best_epoch, config, seconds, grouped, train_state, data
+) -> dict:
     """The checkpoint dict (plain values and tensors only; layout in :mod:`symile_min.checkpoint`)."""
     return {
         "format": ckpt.FORMAT,
@@ -436,17 +432,8 @@ def train(
     finished = False
     try:
         result = _train_checked(
-            train_data,
-            val_data,
-            config,
-            device,
-            group,
-            model=model,
-            callbacks=callbacks,
-            log_dir=log_dir,
-            tensorboard=tensorboard,
-            checkpoint=checkpoint,
-            resume=resume,
+            train_data, val_data, config, device, group, model=model, callbacks=callbacks, log_dir=log_dir,
+            tensorboard=tensorboard, checkpoint=checkpoint, resume=resume,
         )
         finished = True
         return result
@@ -485,18 +472,8 @@ def _train_checked(
         torch.set_num_threads(config.num_threads)
     try:
         return _train_loop(
-            train_src,
-            val_src,
-            config,
-            model,
-            device,
-            callbacks=callbacks,
-            log_dir=log_dir,
-            tensorboard=tensorboard,
-            checkpoint=checkpoint,
-            payload=payload,
-            data_info=data_info,
-            group=group,
+            train_src, val_src, config, model, device, callbacks=callbacks, log_dir=log_dir,
+            tensorboard=tensorboard, checkpoint=checkpoint, payload=payload, data_info=data_info, group=group,
         )
     finally:
         torch.set_num_threads(old_threads)
@@ -524,7 +501,6 @@ def _rank_device(config: TrainConfig, device: torch.device) -> torch.device:
 
 def _check_ranks(group, config: TrainConfig, train_src: Modalities, val_src: Modalities, payload) -> None:
     """Every rank passed the same config, data and checkpoint (train() shards the rows itself)."""
-
     def rows(src):  # a loader is sharded by its own DistributedSampler: only its sampler is checked
         return src.n if src.kind != "loader" else None
 
@@ -534,17 +510,14 @@ def _check_ranks(group, config: TrainConfig, train_src: Modalities, val_src: Mod
     tensors = [src.tensors for src in (train_src, val_src) if src.kind == "tensors"]
     state = payload["train_state"] if payload is not None else None
     settings = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
-    _ddp.check_same(
-        group,
-        {
-            "train rows": rows(train_src),
-            "validation rows": rows(val_src),
-            "config": settings,
-            "data checksum": _ddp.data_fingerprint([x for xs in tensors for x in xs]) if tensors else None,
-            "checkpoint epoch": int(state["epoch"]) if state is not None else None,
-            "checkpoint step": int(state["step"]) if state is not None else None,
-        },
-    )
+    _ddp.check_same(group, {
+        "train rows": rows(train_src),
+        "validation rows": rows(val_src),
+        "config": settings,
+        "data checksum": _ddp.data_fingerprint([x for xs in tensors for x in xs]) if tensors else None,
+        "checkpoint epoch": int(state["epoch"]) if state is not None else None,
+        "checkpoint step": int(state["step"]) if state is not None else None,
+    })
 
 
 def _check_sharded_loader(src: Modalities, group) -> None:
@@ -630,19 +603,8 @@ def _device_generator(device: torch.device, seed: int) -> torch.Generator:
 
 
 def _train_loop(
-    train_src,
-    val_src,
-    config,
-    model,
-    device,
-    *,
-    callbacks,
-    log_dir,
-    tensorboard,
-    checkpoint,
-    payload,
-    data_info,
-    group=None,
+    train_src, val_src, config, model, device, *, callbacks, log_dir, tensorboard, checkpoint, payload,
+    data_info, group=None,
 ) -> TrainResult:
     t0 = time.perf_counter()
     bs = config.batch_size
@@ -684,21 +646,10 @@ def _train_loop(
             if cuda:
                 torch.cuda.manual_seed(rank_seed)
         return _epochs(
-            model,
-            train_src,
-            val_src,
-            config,
-            device,
-            grouped,
+            model, train_src, val_src, config, device, grouped,
             (uniq, train_ids, val_ids) if grouped else None,
-            callbacks=callbacks,
-            log_dir=log_dir,
-            tensorboard=tensorboard,
-            checkpoint=checkpoint,
-            payload=payload,
-            data_info=data_info,
-            t0=t0,
-            group=group,
+            callbacks=callbacks, log_dir=log_dir, tensorboard=tensorboard, checkpoint=checkpoint,
+            payload=payload, data_info=data_info, t0=t0, group=group,
         )
 
 
@@ -743,22 +694,8 @@ def _preflight(model: SymileModel, val_src: Modalities) -> None:
 
 
 def _epochs(
-    model,
-    train_src,
-    val_src,
-    config,
-    device,
-    grouped,
-    distinct,
-    *,
-    callbacks,
-    log_dir,
-    tensorboard,
-    checkpoint,
-    payload,
-    data_info,
-    t0,
-    group=None,
+    model, train_src, val_src, config, device, grouped, distinct, *, callbacks, log_dir, tensorboard,
+    checkpoint, payload, data_info, t0, group=None,
 ) -> TrainResult:
     bs = config.batch_size
     kind = train_src.kind
@@ -824,9 +761,8 @@ def _epochs(
     if config.progress and lead:
         from tqdm.auto import tqdm
 
-        epochs = tqdm(
-            epochs, desc=f"{config.method} training", unit="epoch", initial=first - 1, total=config.epochs
-        )
+        epochs = tqdm(epochs, desc=f"{config.method} training", unit="epoch", initial=first - 1,
+                      total=config.epochs)
 
     def snapshot(epoch: int, finished: bool) -> dict:
         """The resumable state after ``epoch`` (tensors on the CPU); every rank's RNG under DDP."""
@@ -990,12 +926,7 @@ def _rank_loss(config: TrainConfig, reps, scale, generator, sizes, group) -> tor
         per_row = clip_rows_loss(reps, scale, start, n)  # (n,)
     else:
         per_row = symile_rows_loss(
-            reps,
-            scale,
-            start,
-            n,
-            negatives=config.negatives,
-            generator=generator,
+            reps, scale, start, n, negatives=config.negatives, generator=generator,
             chunk_elements=config.chunk_elements,
         )
     return per_row.sum() * (group.world / total)

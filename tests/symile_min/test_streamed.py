@@ -17,7 +17,7 @@ from symile_min._streamed import (
 )
 
 
-def symile_loss_streamed(reps, scale, **kwargs):
+def n_squared_loss(reps, scale, **kwargs):
     """The all-combinations Symile loss under test: ``symile_loss(negatives="n_squared")``."""
     return symile_loss(reps, scale, negatives="n_squared", **kwargs)
 
@@ -51,7 +51,7 @@ def _brute_lse(factors, log_weights, scale):
 def test_streamed_all_combinations_matches_materialised_logits(m, chunk_elements):
     reps = _reps(m, n=6)
     scale = torch.tensor(4.0, dtype=torch.float64, requires_grad=True)
-    fast = symile_loss_streamed(reps, scale, chunk_elements=chunk_elements)
+    fast = n_squared_loss(reps, scale, chunk_elements=chunk_elements)
     ref = symile_loss_materialised(reps, scale)
     torch.testing.assert_close(fast, ref, rtol=0, atol=1e-10)
     for a, b in zip(
@@ -131,7 +131,7 @@ def test_large_logit_scale_falls_back_to_exact_per_anchor_shifts(dtype, scale):
     # whole rows to underflow, the check must see it, and the per-anchor fallback must stay accurate
     reps = _reps(3, n=12, d=2, seed=3, dtype=dtype)
     assert not _shared_check_passes([r.detach() for r in reps], scale, 20)
-    fast = symile_loss_streamed(reps, scale, chunk_elements=20)
+    fast = n_squared_loss(reps, scale, chunk_elements=20)
     ref64 = [r.detach().double().requires_grad_() for r in reps]
     ref = symile_loss_materialised(ref64, scale)
     assert math.isfinite(float(fast.detach()))
@@ -145,7 +145,7 @@ def test_moderate_scale_keeps_the_shared_single_exponential_path():
     reps = [r.detach().float() for r in _reps(3, n=12)]
     assert _shared_check_passes(reps, 10.0, 20)
     torch.testing.assert_close(
-        symile_loss_streamed(reps, 10.0, chunk_elements=20).double(),
+        n_squared_loss(reps, 10.0, chunk_elements=20).double(),
         symile_loss_materialised([r.double() for r in reps], 10.0),
         rtol=1e-6,
         atol=0,
@@ -162,7 +162,7 @@ def test_single_anchor_lse_is_exact_at_any_scale_in_float32():
 
 def test_outputs_keep_the_input_dtype():
     reps = [r.detach().float() for r in _reps(3, n=5)]
-    assert symile_loss_streamed(reps, 2.0, chunk_elements=4).dtype == torch.float32
+    assert n_squared_loss(reps, 2.0, chunk_elements=4).dtype == torch.float32
     assert _lse_all_combinations(reps[0], reps[1:], None, 2.0, 4).dtype == torch.float32
 
 
@@ -170,11 +170,11 @@ def test_huge_call_warns_with_its_estimated_time(monkeypatch):
     reps = _reps(3, n=6)
     monkeypatch.setattr(streamed, "COST_WARNING_SCORES", 6**3 - 1)
     with pytest.warns(RuntimeWarning, match=r"builds 216 scores .* about \d+ s per forward \+ backward"):
-        symile_loss_streamed(reps, 1.0)
+        n_squared_loss(reps, 1.0)
     monkeypatch.setattr(streamed, "COST_WARNING_SCORES", 6**3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        symile_loss_streamed(reps, 1.0)
+        n_squared_loss(reps, 1.0)
 
 
 def test_cost_warning_threshold_is_below_the_slow_case_of_the_issue():
@@ -185,4 +185,4 @@ def test_cost_warning_threshold_is_below_the_slow_case_of_the_issue():
 @pytest.mark.parametrize("chunk_elements", [0, -3, 2.5, True])
 def test_chunk_elements_must_be_a_positive_int(chunk_elements):
     with pytest.raises(ValueError, match=f"chunk_elements must be a positive int, got {chunk_elements!r}"):
-        symile_loss_streamed(_reps(3, n=4), 1.0, chunk_elements=chunk_elements)
+        n_squared_loss(_reps(3, n=4), 1.0, chunk_elements=chunk_elements)
