@@ -33,9 +33,14 @@ def entropy_nats(probs: np.ndarray, *, all_positive: bool = False) -> float:
     # probabilities (1e-300, even subnormals) have a finite log and are kept. Selecting the positive cells
     # first also skips the log of the many empty cells of a sparse-ish dense marginal.
     positive = probs.ravel() if all_positive else probs[probs > 0]
-    # einsum, not np.dot: BLAS wakes its thread pool even for short vectors (and a multi-threaded dot of a
-    # long one can cost milliseconds of thread start-up)
+    if positive.shape[0] <= _SHORT:
+        return -float(positive.dot(np.log(positive)))
+    # a long vector: einsum, not np.dot, whose BLAS call may wake a thread pool (milliseconds of start-up)
     return -float(np.einsum("i,i->", positive, np.log(positive)))
+
+
+#: entropies of at most this many cells use np.dot (BLAS computes so short a dot on the calling thread)
+_SHORT = 4096
 
 
 class EntropyTable:
@@ -68,6 +73,9 @@ class EntropyTable:
 
     def __call__(self, axes) -> float:
         """``H(X_axes)`` in nats (Miller–Madow corrected when the table was built with ``n_samples``)."""
+        h = self._entropies.get(axes) if type(axes) is tuple else None  # asked before in this order
+        if h is not None:
+            return h
         key = tuple(sorted(set(axes)))
         h = self._entropies.get(key)
         if h is None:
@@ -80,6 +88,8 @@ class EntropyTable:
                 m_cells = int(np.count_nonzero(probs))
                 h += (m_cells - 1) / (2.0 * self.n_samples)  # Miller–Madow, per entropy term
             self._entropies[key] = h
+        if type(axes) is tuple:
+            self._entropies[axes] = h
         return h
 
     def _dense_cells(self) -> tuple[np.ndarray | None, np.ndarray]:
@@ -107,15 +117,16 @@ class EntropyTable:
         # marginal computed so far that contains ``key`` (e.g. H(X_0) after H(X_0, X_1) sums a
         # (|X_0|, |X_1|) array, not the whole joint), or bincount the positive cells by marginal cell.
         wanted = set(key)
-        sources = [k for k in self._marginals if wanted.issubset(k)]  # the full joint is always one
-        source = min(sources, key=lambda k: self._marginals[k].size)
-        array = self._marginals[source]
+        source, array = None, None  # the smallest marginal so far that holds ``key`` (the joint always does)
+        for k, m in self._marginals.items():
+            if wanted.issubset(k) and (array is None or m.size < array.size):
+                source, array = k, m
         if cells is not None and cells.shape[0] < array.size:
             shape = [self.pmf.shape[a] for a in key]
             marginal = np.bincount(self._cell_code(key), weights=probs, minlength=math.prod(shape))
             marginal = marginal.reshape(shape)
         else:
-            marginal = array.sum(axis=tuple(i for i, a in enumerate(source) if a not in wanted))
+            marginal = np.add.reduce(array, axis=tuple(i for i, a in enumerate(source) if a not in wanted))
         self._marginals[key] = marginal
         return marginal, False
 
@@ -140,7 +151,13 @@ class EntropyTable:
             else:
                 part = cells // stride if stride > 1 else cells
                 part = part % size if first > 0 else part
-            code = part if code is None else code * size + part
+            if code is None:
+                code = part
+            elif code is cells:  # never write into the joint's own index
+                code = code * size + part
+            else:
+                code *= size  # in place: no fresh array per operation
+                code += part
             start = stop + 1
         return code
 

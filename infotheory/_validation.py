@@ -144,10 +144,11 @@ def validate_pmf_cells(p, *, atol: float = DEFAULT_ATOL, name: str = "p"):
         arr = validate_pmf(arr, atol=atol, name=name)  # the error, or a checked float64 copy
         return (arr, *positive_entries(arr.reshape(-1)))
     flat = arr.reshape(-1)
-    if not flat.min() >= 0:  # a negative entry or a NaN: check_probabilities names it
+    # the ufuncs' reduce is what ndarray.min / .sum run, without their Python-level wrapper
+    if not np.minimum.reduce(flat) >= 0:  # a negative entry or a NaN: check_probabilities names it
         check_probabilities(arr, name=name, atol=atol)
     cells, probs = positive_entries(flat)
-    if not abs(float(probs.sum()) - 1.0) <= _sum_tolerance(atol, arr.size):  # an inf entry fails too
+    if not abs(float(np.add.reduce(probs)) - 1.0) <= _sum_tolerance(atol, arr.size):  # an inf entry fails too
         check_probabilities(arr, name=name, atol=atol)
     return arr, cells, probs
 
@@ -246,6 +247,10 @@ def check_disjoint(**named: tuple[int, ...]) -> None:
             seen[a] = label
 
 
+#: ints below this convert to a finite float (a module constant: Python computes ``2**1023`` on every use)
+_INT_BASE_LIMIT = 2**1023
+
+
 def check_base(base) -> float:
     """Validate a logarithm base and return it as a float: a finite real number greater than 1.
 
@@ -270,7 +275,7 @@ def check_base(base) -> float:
     """
     if type(base) is float and 1 < base < math.inf:  # fast path for the common 2.0, math.e (NaN fails)
         return base
-    if type(base) is int and 1 < base < 2**1023:  # fast path for 2, 10
+    if type(base) is int and 1 < base < _INT_BASE_LIMIT:  # fast path for 2, 10
         return float(base)
     if isinstance(base, bool | np.bool_) or not isinstance(base, numbers.Real):
         raise TypeError(f"base must be a finite real number > 1 (2 for bits, e for nats), got {base!r}")

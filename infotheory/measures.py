@@ -68,11 +68,15 @@ def _snap(value_nats, scale_nats, log_base: float):
 
 def _conditioned(H: EntropyTable, z: tuple[int, ...]):
     """``S -> H(X_S | X_z) = H(X_S, X_z) - H(X_z)`` in nats."""
+    if not z:
+        return H  # H(X_S | nothing) = H(X_S)
     H_z = H(z)
     return lambda axes: H(tuple(axes) + z) - H_z
 
 
 def _groups_and_given(H: EntropyTable, groups, given):
+    if groups is None and type(given) is tuple and not given:  # the default: every axis on its own
+        return tuple((a,) for a in range(H.n_vars)), ()
     z = normalize_axes(given, H.n_vars, name="given")
     gs = normalize_groups(groups, H.n_vars, exclude=z)
     check_disjoint(**{f"groups[{i}]": g for i, g in enumerate(gs)}, given=z)

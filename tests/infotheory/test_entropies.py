@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from infotheory import SparsePMF
-from infotheory._entropies import EntropyTable
+from infotheory._entropies import _SHORT, EntropyTable, entropy_nats
 
 
 def _entropy_by_summing(p, key):
@@ -63,3 +63,21 @@ def test_mostly_empty_dense_joint_keeps_only_its_positive_cells():
     assert math.isclose(H((0, 2)), math.log(1024), abs_tol=1e-12)  # pairwise independent, uniform
     cells, probs = H._positive
     assert cells.shape == probs.shape == (1024,)
+
+
+def test_axes_asked_in_any_order_first_give_one_entropy():
+    # regression: issue 13 (the table also remembers an entropy under the order it was asked in)
+    p = _random_pmf((4, 3, 8), 0.3, seed=3)
+    H = EntropyTable(p)
+    assert H((2, 0)) == H((0, 2)) == H((0, 2, 0))
+    assert math.isclose(H((2, 0)), _entropy_by_summing(p, (0, 2)), rel_tol=0, abs_tol=1e-13)
+    assert H([2, 0]) == H((0, 2))  # a list is not remembered by itself, and gives the same value
+
+
+@pytest.mark.parametrize("n", [1, 7, _SHORT, _SHORT + 1, 20000])
+def test_entropy_of_short_and_long_probability_vectors(n):
+    # the short (np.dot) and long (einsum) sums: uniform over n cells is log n nats on both sides of _SHORT
+    uniform = np.full(n, 1.0 / n)
+    assert math.isclose(entropy_nats(uniform, all_positive=True), math.log(n), rel_tol=1e-13, abs_tol=1e-15)
+    padded = np.concatenate([uniform, np.zeros(n)])  # zeros are skipped: 0 log 0 = 0
+    assert math.isclose(entropy_nats(padded), math.log(n), rel_tol=1e-13, abs_tol=1e-15)
