@@ -68,18 +68,21 @@ class EntropyTable:
         self._positive: tuple[np.ndarray | None, np.ndarray] | None = None
         if positive is not None:
             self._positive = self._index_if_sparse(*positive)
-        if isinstance(pmf, np.ndarray):
+        self._dense = isinstance(pmf, np.ndarray)
+        if self._dense:
             self._marginals[tuple(range(self.n_vars))] = pmf
 
     def __call__(self, axes) -> float:
         """``H(X_axes)`` in nats (Miller–Madow corrected when the table was built with ``n_samples``)."""
-        h = self._entropies.get(axes) if type(axes) is tuple else None  # asked before in this order
-        if h is not None:
-            return h
+        as_asked = type(axes) is tuple  # a tuple is also remembered in the order it was asked in
+        if as_asked:
+            h = self._entropies.get(axes)
+            if h is not None:
+                return h
         key = tuple(sorted(set(axes)))
         h = self._entropies.get(key)
         if h is None:
-            if isinstance(self.pmf, np.ndarray):
+            if self._dense:
                 probs, all_positive = self._dense_marginal(key)
             else:
                 probs, all_positive = self._sparse_marginal(key), True  # sparse marginals: positive sums
@@ -88,7 +91,7 @@ class EntropyTable:
                 m_cells = int(np.count_nonzero(probs))
                 h += (m_cells - 1) / (2.0 * self.n_samples)  # Miller–Madow, per entropy term
             self._entropies[key] = h
-        if type(axes) is tuple:
+        if as_asked:
             self._entropies[axes] = h
         return h
 
@@ -107,7 +110,7 @@ class EntropyTable:
 
     def _dense_marginal(self, key: tuple[int, ...]) -> tuple[np.ndarray, bool]:
         """The marginal ``p(x_key)`` of a dense pmf and whether all of its entries are known positive."""
-        cells, probs = self._dense_cells()
+        cells, probs = self._positive if self._positive is not None else self._dense_cells()
         if len(key) == self.n_vars:
             return probs, True  # the joint's positive cells, in C order as ``p[p > 0]`` has them
         marginal = self._marginals.get(key)
