@@ -68,8 +68,7 @@ class EntropyTable:
         self._positive: tuple[np.ndarray | None, np.ndarray] | None = None
         if positive is not None:
             self._positive = self._index_if_sparse(*positive)
-        self._dense = isinstance(pmf, np.ndarray)
-        if self._dense:
+        if isinstance(pmf, np.ndarray):
             self._marginals[tuple(range(self.n_vars))] = pmf
 
     def __call__(self, axes) -> float:
@@ -82,7 +81,7 @@ class EntropyTable:
         key = tuple(sorted(set(axes)))
         h = self._entropies.get(key)
         if h is None:
-            if self._dense:
+            if isinstance(self.pmf, np.ndarray):
                 probs, all_positive = self._dense_marginal(key)
             else:
                 probs, all_positive = self._sparse_marginal(key), True  # sparse marginals: positive sums
@@ -110,7 +109,7 @@ class EntropyTable:
 
     def _dense_marginal(self, key: tuple[int, ...]) -> tuple[np.ndarray, bool]:
         """The marginal ``p(x_key)`` of a dense pmf and whether all of its entries are known positive."""
-        cells, probs = self._positive if self._positive is not None else self._dense_cells()
+        cells, probs = self._dense_cells()
         if len(key) == self.n_vars:
             return probs, True  # the joint's positive cells, in C order as ``p[p > 0]`` has them
         marginal = self._marginals.get(key)

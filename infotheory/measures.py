@@ -75,8 +75,8 @@ def _conditioned(H: EntropyTable, z: tuple[int, ...]):
 
 
 def _groups_and_given(H: EntropyTable, groups, given):
-    if groups is None and type(given) is tuple and not given:  # the default: every axis on its own
-        return tuple((a,) for a in range(H.n_vars)), ()
+    if groups is None and type(given) is tuple and not given:  # the default: disjoint single axes
+        return normalize_groups(None, H.n_vars), ()
     z = normalize_axes(given, H.n_vars, name="given")
     gs = normalize_groups(groups, H.n_vars, exclude=z)
     check_disjoint(**{f"groups[{i}]": g for i, g in enumerate(gs)}, given=z)
@@ -170,8 +170,7 @@ def _mutual_information_on_table(H: EntropyTable, x, y, *, given=(), base=2):
     x = normalize_axes(x, H.n_vars, name="x", allow_empty=False)
     y = normalize_axes(y, H.n_vars, name="y", allow_empty=False)
     z = normalize_axes(given, H.n_vars, name="given")
-    if len(set(x + y + z)) != len(x) + len(y) + len(z):  # an axis in two of them: the checker names it
-        check_disjoint(x=x, y=y, given=z)
+    check_disjoint(x=x, y=y, given=z)
     log_base = _log_base(base)
     H_xz, H_yz, H_z, H_xyz = H(x + z), H(y + z), H(z), H(x + y + z)
     return _snap(H_xz + H_yz - H_z - H_xyz, H_xyz, log_base)
