@@ -123,3 +123,31 @@ def test_sums_that_underflow_in_float32_are_recomputed_in_float64():
         torch.testing.assert_close(losses[k].double(), ref, rtol=1e-5, atol=1e-5)
     grads = torch.autograd.grad(losses.sum(), [scale, *reps])
     assert all(bool(torch.isfinite(g).all()) for g in grads)
+
+
+@pytest.mark.parametrize("negatives", ["n", "n_squared"])
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int16, torch.int32])
+def test_structures_from_narrow_integer_ids_equal_those_from_int64_ids(dtype, negatives):
+    # regression: issue 13 (the training loop hands the structures its one-byte row ids; the index
+    # arithmetic runs in int32, and what a gather or scatter reads must still be the same int64 indices);
+    # flat indices up to 20 * 17 * 3 overflow one byte, so arithmetic left in the input's type would fail
+    sizes, k_count, n = (20, 17, 3), 3, 40
+    ids = _ids(sizes, k_count, n, seed=9)
+    modalities, perms = None, None
+    if negatives == "n":
+        modalities, perms = _draw_layout(3, n, [torch.Generator().manual_seed(s) for s in range(k_count)])
+    plan = _plan(sizes, k_count, modalities, ids.device)
+    wide = _symile_struct(ids, perms, plan, negatives)
+    narrow = _symile_struct(ids.to(dtype), perms, plan, negatives)
+    for name in ("rows", "pos", "own"):
+        a, b = getattr(wide, name), getattr(narrow, name)
+        if a is not None:
+            assert b.dtype == torch.int64
+            assert torch.equal(a, b), name
+    for a, b in zip(wide.weights, narrow.weights, strict=True):
+        assert torch.equal(a, b)
+    clip_wide, clip_narrow = _clip_struct(ids, sizes), _clip_struct(ids.to(dtype), sizes)
+    for group_a, group_b in zip(clip_wide.groups, clip_narrow.groups, strict=True):
+        assert group_a[:2] == group_b[:2]
+        for a, b in zip(group_a[2:], group_b[2:], strict=True):
+            assert torch.equal(a, b)
