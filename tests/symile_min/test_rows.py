@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from symile_min._rows import row_labels, unique_rows
+from symile_min._rows import _ranks, row_labels, unique_rows
 
 
 def _rows(kind: str) -> torch.Tensor:
@@ -18,15 +18,33 @@ def _rows(kind: str) -> torch.Tensor:
         return torch.from_numpy(rng.normal(size=(400, 4)))
     if kind == "wide":  # 5^40 codes overflow int64: the code is made dense column by column
         return torch.from_numpy(rng.integers(0, 5, (300, 40)).astype(np.float64))
+    if kind == "large-integers":  # int64 far beyond any float's exact range, few values: ranked by counting
+        return torch.from_numpy(2**53 + 3 + rng.integers(-2, 9, (250, 2)))
+    if kind == "float16":  # whole numbers beyond float16's exact integers (2048) take the sort
+        return torch.from_numpy(rng.choice([-3.0, 0.0, 2.0, 4096.0, 4100.0], (200, 2)).astype(np.float16))
+    if kind == "fractions-and-inf":  # not whole numbers, or not finite: the sort
+        return torch.from_numpy(rng.choice([0.5, 1.0, 2.0, np.inf, -np.inf], (200, 3)))
     return torch.from_numpy(rng.integers(0, 7, (200, 1)).astype(np.int64))  # one integer column
 
 
-@pytest.mark.parametrize("kind", ["bits", "signed-zeros", "continuous", "wide", "one-column"])
+KINDS = ["bits", "signed-zeros", "continuous", "wide", "large-integers", "float16", "fractions-and-inf"]
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "one-column"])
 def test_unique_rows_is_torch_unique_with_return_inverse(kind):
     x = _rows(kind)
     values, ids = unique_rows(x)
     ref_values, ref_ids = torch.unique(x, dim=0, return_inverse=True)
     assert torch.equal(values, ref_values) and torch.equal(ids, ref_ids)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_column_ranks_by_counting_equal_the_sorted_ranks(kind):
+    # regression: issue 13 (whole-number columns are ranked by counting, the rest by torch.unique's sort)
+    for column in _rows(kind).T.contiguous():
+        levels, ref = torch.unique(column, return_inverse=True)
+        count, rank = _ranks(column)
+        assert count == levels.numel() and torch.equal(rank, ref)
 
 
 def _brute_force_labels(target: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
