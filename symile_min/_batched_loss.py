@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import torch
 
-from .losses import _n_candidates
+from .losses import _n_others, _n_permutations
 
 #: a row sum below this (after the shift by the model's largest score) is recomputed in float64
 _UNDERFLOW = 1e-30
@@ -54,19 +54,18 @@ _INDEX = torch.int32
 
 
 def _draw_layout(m_count: int, n: int, gens) -> tuple[tuple[tuple[int, ...], ...], list]:
-    """Every model's ``"n"`` candidate layout, drawn by the loss's own function (:func:`_n_candidates`).
+    """Every model's ``"n"`` candidate layout, drawn as the loss draws it (:func:`_n_permutations`, the
+    layout of :func:`_n_candidates`).
 
     Returns ``(modalities, perms)``: ``modalities[t][m]`` is the modality of anchor m's t-th non-anchor column
     group, ``perms[t]`` the (K, M, n) row permutations it takes (None for t = 0, which keeps its rows).
     """
-    per_model = [_n_candidates(m_count, n, g) for g in gens]  # what each model's loss would draw, in order
-    first = per_model[0]
-    modalities = tuple(tuple(first[m][t][0] for m in range(m_count)) for t in range(m_count - 1))
-    perms = [None] + [
-        torch.stack([lay[m][t][1] for lay in per_model for m in range(m_count)]).view(len(gens), m_count, n)
-        for t in range(1, m_count - 1)
-    ]
-    return modalities, perms
+    drawn = torch.empty(len(gens), m_count, max(m_count - 2, 0), n, dtype=torch.long)  # (K, M, M - 2, n)
+    for g, out in zip(gens, drawn, strict=True):
+        _n_permutations(m_count, n, g, out=out)  # what each model's loss would draw, in order
+    others = _n_others(m_count)
+    modalities = tuple(tuple(others[m][t] for m in range(m_count)) for t in range(m_count - 1))
+    return modalities, [None] + [drawn[:, :, t - 1] for t in range(1, m_count - 1)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -95,6 +95,25 @@ def _mip(reps: Sequence[torch.Tensor]) -> torch.Tensor:
     return prod.sum(dim=-1)  # (N,)
 
 
+def _n_others(m_count: int) -> list[list[int]]:
+    """Per anchor m, its non-anchor modalities in index order: the column groups of the ``"n"`` layout."""
+    return [[k for k in range(m_count) if k != m] for m in range(m_count)]
+
+
+def _n_permutations(
+    m_count: int, n: int, generator: torch.Generator | None, *, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The (M, M - 2, n) int64 permutations of the ``"n"`` layout, drawn from ``generator`` anchor by anchor
+    on the generator's device (the one source of the draw order); ``out``: a tensor to draw them into."""
+    where = generator.device if generator is not None else torch.device("cpu")
+    if out is None:
+        out = torch.empty(m_count, max(m_count - 2, 0), n, dtype=torch.long, device=where)
+    for m in range(m_count):
+        for t in range(m_count - 2):
+            torch.randperm(n, generator=generator, out=out[m, t])
+    return out
+
+
 def _n_candidates(
     m_count: int, n: int, generator: torch.Generator | None, device: torch.device | None = None
 ) -> list[list[tuple[int, torch.Tensor | None]]]:
@@ -103,20 +122,16 @@ def _n_candidates(
     Returns, per anchor m, the non-anchor modalities k in index order, each with the rows it contributes
     to the columns: ``None`` for the first (column j takes its row j) and a (N,) permutation ``perm`` for
     every further one (column j takes row ``perm[j]``). The M * (M - 2) permutations are drawn from
-    ``generator`` anchor by anchor, on the generator's device (a CPU generator, or None for torch's global
-    CPU generator, gives the same numbers on every device), then moved to ``device``; a generator on the
-    representations' device avoids a host-to-device copy per call.
-    The one source of this layout for :func:`symile_loss`, the grouped loss and the exact-critic bound.
+    ``generator`` anchor by anchor (:func:`_n_permutations`), on the generator's device (a CPU generator,
+    or None for torch's global CPU generator, gives the same numbers on every device), then moved to
+    ``device``; a generator on the representations' device avoids a host-to-device copy per call.
+    The one source of this layout for :func:`symile_loss`, the grouped loss, the batched trainer and the
+    exact-critic bound.
     """
-    where = generator.device if generator is not None else torch.device("cpu")
-    perms = [
-        [torch.randperm(n, generator=generator, device=where) for _ in range(m_count - 2)]
-        for _ in range(m_count)
-    ]
+    perms = _n_permutations(m_count, n, generator)
     layout = []
-    for m in range(m_count):
-        others = [k for k in range(m_count) if k != m]
-        further = [(k, perm.to(device)) for k, perm in zip(others[1:], perms[m], strict=True)]
+    for m, others in enumerate(_n_others(m_count)):
+        further = [(k, perms[m, t].to(device)) for t, k in enumerate(others[1:])]
         layout.append([(others[0], None), *further])
     return layout
 

@@ -56,7 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._batched_loss import _batch_loss, _clip_struct, _draw_layout, _imax, _plan, _symile_struct
+from ._batched_loss import _INDEX, _batch_loss, _clip_struct, _draw_layout, _imax, _plan, _symile_struct
 from ._rows import row_labels as _candidate_labels
 from ._rows import unique_rows as _unique_rows
 from .config import TrainConfig
@@ -403,7 +403,8 @@ def _train_loop(items: list[_Item]) -> list[TrainResult]:
     # traffic and, reordered as whole (K, N, M) rows and transposed back, 10 ms per epoch of 55 models)
     id_type = next(t for t in (torch.uint8, torch.int16, torch.int32, torch.int64) if max(sizes) <= _imax(t))
     train_ids = torch.stack([it.train_ids for it in items]).to(id_type)
-    epoch_ids = torch.empty_like(train_ids)  # reused: (K, M, N_train) this epoch's order
+    shuffled = torch.empty_like(train_ids)  # reused: (K, M, N_train) this epoch's order
+    epoch_ids = torch.empty(train_ids.shape, dtype=_INDEX)  # reused: the same in the structures' int type
     perm = torch.empty(k_count, n_train, dtype=torch.long)  # reused: (K, N_train) this epoch's batch orders
     val_ids = torch.stack([it.val_ids for it in items])  # (K, M, N_val)
     work = {}  # reused buffers of the big per-step tensors (see _buffer)
@@ -480,7 +481,8 @@ def _train_loop(items: list[_Item]) -> list[TrainResult]:
     for epoch in epochs:
         for g, row in zip(gens, perm, strict=True):
             torch.randperm(n_train, generator=g, out=row)  # (K, N) this epoch's batch orders
-        torch.gather(train_ids, 2, perm[:, None, :].expand(-1, m_count, -1), out=epoch_ids)  # (K, M, N)
+        torch.gather(train_ids, 2, perm[:, None, :].expand(-1, m_count, -1), out=shuffled)  # (K, M, N)
+        epoch_ids.copy_(shuffled)  # once per epoch instead of once per step and objective
         train_sum = torch.zeros(k_count, dtype=torch.float64)
         for s in starts:
             idx = perm[:, s : s + bs]  # (K, B)
