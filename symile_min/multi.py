@@ -33,8 +33,10 @@ The batched losses (one score tensor for every anchor, the written-out backward,
 Per-step cost: the loop keeps its few large per-step tensors (the score tensor, its gradient, the outer
 products of the representations) in buffers reused from step to step (a fresh multi-megabyte tensor is
 paged in and zeroed by the OS every step, which cost more than the arithmetic filling it), reorders every
-model's row ids once per epoch, and finds distinct rows with per-column ranks instead of
-``torch.unique(dim=0)`` (:func:`_unique_rows`, the same tables and ids).
+model's row ids once per epoch (one gather of one-byte ids), does the batch structures' index arithmetic
+in int32 (AVX2 has no packed 64-bit multiply), draws every model's negatives straight into one buffer, and
+finds distinct rows with per-column ranks instead of ``torch.unique(dim=0)`` (:func:`_unique_rows`, the
+same tables and ids).
 
 :func:`zero_shot_accuracy_many` scores K models on the same test data in one batched computation (the
 accuracies of :func:`symile_min.zero_shot_accuracy`, model by model).
@@ -419,8 +421,9 @@ def _train_loop(items: list[_Item]) -> list[TrainResult]:
         # ids: (K, M, B) row ids of a batch -> per objective, what its loss needs besides the representations
         n = ids.shape[2]
         if any(by_row):  # a modality with many distinct values: row j of the batch is its value j
-            ids = ids.to(torch.int64, copy=True)
-            ids[:, [m for m in range(m_count) if by_row[m]]] = torch.arange(n, device=ids.device)
+            ids = ids.clone()
+            row_axes = [m for m in range(m_count) if by_row[m]]
+            ids[:, row_axes] = torch.arange(n, dtype=ids.dtype, device=ids.device)
         step_sizes = tuple(n if by_row[m] else sizes[m] for m in range(m_count))
         out = []
         for ob in objectives:
