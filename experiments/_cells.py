@@ -16,7 +16,10 @@ Guarantees
   always round-tripped through JSON, so a fresh result and a cached one are identical objects. Seeds
   are derived from the master seed and the *identity* of a cell (:func:`cell_seed`), never from
   execution order. Every call of ``fn`` runs with ``torch.set_num_threads(threads)`` (default 1)
-  and deterministic torch algorithms, so ``jobs=2`` gives bit-identical numbers to ``jobs=1``.
+  and deterministic torch algorithms, so ``jobs=2`` gives bit-identical numbers to ``jobs=1`` (for
+  batched cells, as far as a cell's numbers do not depend on the rest of its batch: true of the paper's
+  32^3 score tensors, not bit for bit of unaligned ones, see :mod:`symile_min._batched_loss`). The same
+  command gives the same numbers either way: its chunks are the same.
 * **Parallelism.** ``jobs > 1`` runs cells in separate processes (joblib / loky); ``fn`` must then
   be a module-level (picklable) function.
 * **Batching.** ``batch_fn(cells)`` computes several cells in one call (e.g. K models trained as one

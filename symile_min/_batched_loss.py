@@ -29,9 +29,18 @@ Numerics: scores are float32 and shifted by the model's largest score before ``e
 bits where a model's block of the tensor is a whole number of 16-float vectors); a row whose own column
 carries more than half of its sum is recomputed exactly without it (no cancellation, as in the grouped
 loss); a model whose sums fall below 1e-30 after the shift (scores spanning > 69 nats) is recomputed in
-float64. A model's numbers do not depend on which other models share its batch (every operation is per
-model; checked bit for bit on CPU with one thread), so sweeps give the same numbers whatever their
-batching or ``--jobs``.
+float64.
+
+Batch independence, and where it fails: every operation is per model, and where each model's block of
+the score tensor is a whole number of 16 floats (the paper's 32^3 scores) a model's numbers do not depend
+on which other models share its batch (checked bit for bit on CPU with one thread), so such sweeps give
+the same numbers whatever their batching or ``--jobs``. Where the blocks are not aligned (e.g. 33^3
+scores: 32 values and a missing-value placeholder, as in ``symile-lab missing``), MKL's matrix products
+follow the operands' memory alignment, and a model's numbers move by float rounding with its place in
+the batch (after two epochs the weights differ in the last bits; in ``missing`` two best-validation
+epochs moved, no accuracy). ``MKL_CBWR=AVX2`` (MKL's conditional numerical reproducibility) removes the
+dependence, at the price of other last bits everywhere; padding every model's block to 16 floats would
+remove it without.
 """
 
 from __future__ import annotations

@@ -228,3 +228,19 @@ def test_full_length_runs_at_the_papers_settings_agree_with_train():
             np.testing.assert_allclose(many.history["val_loss"], one.history["val_loss"], rtol=5e-3)
             accs = [zero_shot_accuracy(r.model, test, target=1, candidates=candidates) for r in (many, one)]
             assert accs[0] == pytest.approx(accs[1], abs=0.01)
+
+
+@pytest.mark.xfail(
+    reason="known limitation (issue 13 note): MKL's matrix products follow the operands' alignment, and "
+    "a model's block of 33^3 scores is not a whole number of 16 floats, so its place in the batch moves "
+    "its last bits; MKL_CBWR=AVX2 or blocks padded to 16 floats would remove it",
+    strict=False,
+)
+def test_a_models_numbers_do_not_depend_on_the_batch_it_is_in_with_unaligned_score_blocks():
+    # 5 bits and a placeholder value: 33 distinct rows per modality, 33^3 scores per model (the
+    # `missing` experiment's case; the 4^3 / 5^3 cases above stay on MKL's small-matrix path)
+    datasets = [(_xor(2000, 5, s, 0.3), _xor(500, 5, s + 1000, 0.3)) for s in range(4)]
+    configs = [TrainConfig(method="symile", seed=s, epochs=2, batch_size=1000) for s in range(4)]
+    together = train_many(datasets, configs)
+    alone = train_many(datasets[3:], configs[3:])[0]
+    assert all(torch.equal(x, y) for x, y in zip(together[3].model.parameters(), alone.model.parameters()))
