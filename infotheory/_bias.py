@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma, gammaln, polygamma
 
 from infotheory._entropies import BatchEntropyTable
 
@@ -101,6 +100,8 @@ def nsb_entropy(counts: np.ndarray, n_cells: int) -> float:
     a coarse grid, then on a fine grid spanning where the log-posterior is within 50 nats of its maximum
     (trapezoid rule). Sums over cells are sums over distinct count values, so the cost does not grow with n.
     """
+    from scipy.special import digamma, gammaln, polygamma  # lazy: ~0.3 s of import
+
     c = np.asarray(counts, dtype=np.float64)
     c = c[c > 0]
     n, m, K = float(c.sum()), c.size, float(n_cells)

@@ -40,8 +40,6 @@ within the returned gap (nats), whatever went on inside.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
 
 __all__ = ["broja_minimum", "MAX_BROJA_UNKNOWNS"]
 
@@ -109,7 +107,9 @@ class _Problem:
         )
         vals = np.concatenate([np.ones(self.dof), -np.ones(self.dof), -np.ones(self.dof), np.ones(self.dof)])
         cols = np.tile(np.arange(self.dof), 4)
-        self.N = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(n, self.dof))
+        from scipy import sparse  # lazy: kept out of ``import infotheory``
+
+        self.N = sparse.csr_matrix((vals, (rows, cols)), shape=(n, self.dof))
         self.Nt = self.N.T.tocsr()
         q_base = np.zeros(n)
         q_base[self.on_col] = P1[s1[self.on_col], t[self.on_col]]
@@ -156,6 +156,8 @@ class _Problem:
 
     def newton_step(self, D: np.ndarray, inv_pair: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """``-(K - W diag(inv_pair) W^T)^{-1} grad`` by per-t solves and a Woodbury correction."""
+        from scipy import linalg  # lazy: kept out of ``import infotheory``
+
         mt, Rb, Cb = self.mt, self.Rb, self.Cb
         # K_t = N_t^T D N_t: free cell diagonal + same-column (reference row cell) + same-row (reference
         # column cell) + the corner, on every pair of free coordinates of t
@@ -183,23 +185,25 @@ class _Problem:
         inner = np.diag(1.0 / inv_pair) - np.einsum("tkg,tkh->gh", self.W, Y)
         u = np.einsum("tkg,tk->g", self.W, x)
         try:
-            factor = scipy.linalg.cho_factor(inner, check_finite=False)
-            v = scipy.linalg.cho_solve(factor, u, check_finite=False)
+            factor = linalg.cho_factor(inner, check_finite=False)
+            v = linalg.cho_solve(factor, u, check_finite=False)
         except np.linalg.LinAlgError:  # numerically singular (a flat direction): least squares
-            v = scipy.linalg.lstsq(inner, u, check_finite=False)[0]
+            v = linalg.lstsq(inner, u, check_finite=False)[0]
         step = -(x + np.einsum("tkg,g->tk", Y, v))
         return step.reshape(mt, Rb, Cb)[self.slot]
 
     def lower_bound(self, c: np.ndarray, weights: np.ndarray) -> float:
         """The dual bound (nats) for the weighted least-squares multipliers of ``A^T nu = c``."""
+        from scipy import linalg  # lazy: kept out of ``import infotheory``
+
         gram = np.zeros((self.m, self.m))  # A diag(w) A^T; each (row, row) couple is met by at most one cell
         diag = np.arange(self.m)
         gram[diag, diag] = self.A(weights)
         gram[self.r1[self.has2], self.r2] = weights[self.has2]
         gram[self.r2, self.r1[self.has2]] = weights[self.has2]
         try:
-            factor = scipy.linalg.cho_factor(gram, check_finite=False)
-            nu = scipy.linalg.cho_solve(factor, self.A(weights * c), check_finite=False)
+            factor = linalg.cho_factor(gram, check_finite=False)
+            nu = linalg.cho_solve(factor, self.A(weights * c), check_finite=False)
         except np.linalg.LinAlgError:
             return -np.inf
         c_nu = nu[self.r1]

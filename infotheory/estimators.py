@@ -20,7 +20,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from infotheory import measures
 from infotheory._bias import CorrectedTable, check_correction
@@ -466,6 +465,8 @@ def _interval(estimate: float, replicates: np.ndarray, level: float, method: str
     if method == "basic":
         q_low, q_high = np.quantile(replicates, [alpha, 1.0 - alpha])
         return 2.0 * estimate - q_high, 2.0 * estimate - q_low
+    from scipy.special import ndtr, ndtri  # lazy: ~0.3 s of import
+
     B = replicates.size
     below = (np.count_nonzero(replicates < estimate) + 0.5 * np.count_nonzero(replicates == estimate)) / B
     z0 = ndtri(np.clip(below, 0.5 / B, 1.0 - 0.5 / B))  # median bias; finite even if all replicates differ

@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma, ndtri
 
 from infotheory import measures
 from infotheory._entropies import EntropyTable
@@ -79,6 +78,8 @@ class GaussianTable(EntropyTable):
 
 def _logdet_bias(d: int, n: int) -> float:
     """:math:`E \\log\\det \\hat\\Sigma - \\log\\det\\Sigma` of a d-dim covariance of n Gaussian samples."""
+    from scipy.special import digamma  # lazy: ~0.3 s of import
+
     i = np.arange(1, d + 1)
     return float(digamma((n - i) / 2.0).sum() + d * math.log(2.0 / (n - 1)))
 
@@ -94,6 +95,8 @@ def normal_scores(x: np.ndarray) -> np.ndarray:
     >>> normal_scores(np.array([[10.0], [-3.0], [7.0]])).ravel().round(4).tolist()
     [0.6745, -0.6745, 0.0]
     """
+    from scipy.special import ndtri  # lazy: ~0.3 s of import
+
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[0]
     return ndtri(_mid_ranks(x, np.ones((1, n)))[0] / (n + 1.0))
@@ -313,6 +316,8 @@ def gaussian_replicates(
         draws = rng.integers(0, n, size=(size, n)) + n * np.arange(size)[:, None]
         w = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
         if copula:
+            from scipy.special import ndtri  # lazy: ~0.3 s of import
+
             z = ndtri(_mid_ranks(x_raw, w) / (n + 1.0))  # (B, n, D) re-ranked normal scores
             mean = np.einsum("bt,btj->bj", w, z) / n  # (B, D)
             second = np.matmul((w[:, :, None] * z).transpose(0, 2, 1), z)  # (B, D, D): sum_t w z z^T

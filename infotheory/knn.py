@@ -29,8 +29,6 @@ import inspect
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.special import digamma
 
 from infotheory import gaussian, measures
 from infotheory._samples import check_positive_int, continuous_variables, resolve_names
@@ -64,6 +62,8 @@ def _count_within(points: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Number of *other* points strictly within ``radius[t]`` (max-norm) of each point ``t``."""
     if points.shape[1] == 1:
         return _count_within_1d(points[:, 0], radius)
+    from scipy.spatial import cKDTree  # lazy: ~0.2 s of import
+
     tree = cKDTree(points)
     # strictly less than eps: the largest float below it. The tree computes the same |a - b| maxima as the
     # joint query did, so the k-th neighbour, at exactly eps in one subspace, is excluded as it must be.
@@ -99,6 +99,8 @@ def _count_within_1d(v: np.ndarray, radius: np.ndarray) -> np.ndarray:
 
 
 def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:
+    from scipy.spatial import cKDTree  # lazy: ~0.2 s of import
+
     distances, _ = cKDTree(points).query(points, k=k + 1, p=np.inf)  # column 0 is the point itself
     eps = distances[:, -1]
     if not (eps > 0).all():
@@ -112,6 +114,8 @@ def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:
 
 def _tc_nats(groups: list[np.ndarray], z: np.ndarray | None, k: int) -> float:
     """KSG (no ``z``) or Frenzel–Pompe (given ``z``) total correlation of ``groups`` in nats."""
+    from scipy.special import digamma  # lazy: ~0.3 s of import
+
     n = groups[0].shape[0]
     m = len(groups)
     joint = np.concatenate(groups + ([z] if z is not None else []), axis=1)
@@ -126,6 +130,8 @@ def _tc_nats(groups: list[np.ndarray], z: np.ndarray | None, k: int) -> float:
 
 def _entropy_nats(x: np.ndarray, k: int) -> float:
     """Kozachenko–Leonenko entropy of ``x`` (n, d) in nats (max-norm balls of volume (2 eps)^d)."""
+    from scipy.special import digamma  # lazy: ~0.3 s of import
+
     n, d = x.shape
     eps = _kth_distance(x, k)
     return float(digamma(n) - digamma(k) + d * np.mean(np.log(2.0 * eps)))

@@ -91,3 +91,11 @@ def test_one_way_imports(name):
         for path in (ROOT / name).rglob("*.py")
     }
     assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_importing_infotheory_and_generators_leaves_scipy_unimported():
+    # regression: issue 13 (scipy.special, scipy.spatial and scipy.linalg were ~0.5 s of every import of
+    # infotheory, so of every symile-lab command and worker process; they are imported where they are used)
+    code = "import sys, infotheory, generators; bad = sorted(m for m in sys.modules if m.startswith('scipy'))"
+    code += "; assert not bad, bad[:5]"
+    subprocess.run([sys.executable, "-c", code], check=True)
