@@ -26,21 +26,21 @@ from the value and pair counts of the batch alone. The backward pass of a whole 
 scores, log-sum-exps) is written out: one autograd node per step, no pass spent on autograd bookkeeping.
 
 Numerics: scores are float32 and shifted by the model's largest score before ``exp`` (``exp2`` on scores in
-bits where a model's block of the tensor is a whole number of 16-float vectors); a row whose own column
+bits where a model's block of the tensor is a whole number of 16-float vectors, which the padding below
+makes every block of the training loop); a row whose own column
 carries more than half of its sum is recomputed exactly without it (no cancellation, as in the grouped
 loss); a model whose sums fall below 1e-30 after the shift (scores spanning > 69 nats) is recomputed in
 float64.
 
-Batch independence, and where it fails: every operation is per model, and where each model's block of
-the score tensor is a whole number of 16 floats (the paper's 32^3 scores) a model's numbers do not depend
-on which other models share its batch (checked bit for bit on CPU with one thread), so such sweeps give
-the same numbers whatever their batching or ``--jobs``. Where the blocks are not aligned (e.g. 33^3
-scores: 32 values and a missing-value placeholder, as in ``symile-lab missing``), MKL's matrix products
-follow the operands' memory alignment, and a model's numbers move by float rounding with its place in
-the batch (after two epochs the weights differ in the last bits; in ``missing`` two best-validation
-epochs moved, no accuracy). ``MKL_CBWR=AVX2`` (MKL's conditional numerical reproducibility) removes the
-dependence, at the price of other last bits everywhere; padding every model's block to 16 floats would
-remove it without.
+Batch independence: every operation is per model, and every model's block of the score tensor is a
+whole number of 16 floats (64 bytes): where the product of the U_m is not, the last modality's table is
+padded with zero representations to a multiple of 16 values (:func:`_aligned_sizes`; no row takes them and
+no count weighs them, so the losses and gradients are unchanged). MKL's matrix products follow the
+operands' memory alignment, so without the padding a model's last bits moved with its place in the batch
+(33^3 scores, 32 values and a missing-value placeholder as in ``symile-lab missing``: weights apart after
+two epochs, two best-validation epochs of that figure moved). With it a model's numbers do not depend on
+which other models share its batch (checked bit for bit on CPU with one thread, aligned and padded
+sizes), so sweeps give the same numbers whatever their batching or ``--jobs``.
 """
 
 from __future__ import annotations
@@ -300,6 +300,7 @@ class _Plan(NamedTuple):
 
 
 def _plan(sizes: tuple[int, ...], k_count: int, modalities, device) -> _Plan:
+    sizes = _aligned_sizes(sizes)
     m_count = len(sizes)
     strides = [math.prod(sizes[m + 1 :]) for m in range(m_count)]
     others = [[k for k in range(m_count) if k != m] for m in range(m_count)]
@@ -323,6 +324,16 @@ def _plan(sizes: tuple[int, ...], k_count: int, modalities, device) -> _Plan:
         )
     stride = ints(strides).view(1, m_count, 1)
     return _Plan(tuple(sizes), stride, spans, offsets, columns, others)
+
+
+def _aligned_sizes(sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """``sizes`` with the last axis padded to a multiple of 16 unless the tensor already is a whole number
+    of 16 floats per model (module docstring: a block that is not starts off a 64-byte boundary in a batch,
+    and MKL's products then round by where the block sits). Padded values are zero representations that
+    no row takes and no count weighs."""
+    if math.prod(sizes) % 16 == 0:
+        return tuple(sizes)
+    return (*sizes[:-1], -(-sizes[-1] // 16) * 16)
 
 
 def _symile_struct(ids, perms, plan: _Plan, negatives: str, *, work=None) -> _Struct:
@@ -405,12 +416,16 @@ def _factors(reps, scale, sizes, work=None):
         torch.mul(prev[:, :, None, :], r[:, None, :, :], out=out)
         factors.append(out.view(k_count, -1, r.shape[2]))
     unit = _LOG2E if _in_bits(sizes) else 1.0
-    return factors, reps[-1] * (scale * unit)[:, None, None]  # (K, U_{M-1}, d): T = factor @ last^T
+    last = reps[-1] * (scale * unit)[:, None, None]  # (K, U_{M-1}, d): T = factor @ last^T
+    if last.shape[1] < sizes[-1]:  # padded values (see _aligned_sizes): zero rows
+        last = torch.cat([last, last.new_zeros(k_count, sizes[-1] - last.shape[1], last.shape[2])], dim=1)
+    return factors, last
 
 
 def _reps_backward(saved, struct, reps, scale, factors, grad):
     """d loss / d scale and d loss / d reps, from d loss / d (factor, last)."""
     d_factor, d_last = _tensor_backward(saved, struct, grad)
+    d_last = d_last[:, : reps[-1].shape[1]]  # without the padded values
     unit = _LOG2E if _in_bits(struct.sizes) else 1.0
     d_scale = (d_last * reps[-1]).sum(dim=(1, 2)) * unit
     d_reps = [None] * len(reps)

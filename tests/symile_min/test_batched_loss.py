@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 
 from symile_min import symile_loss_grouped
 from symile_min._batched_loss import (
+    _aligned_sizes,
     _clip_loss_stacked,
     _clip_struct,
     _draw_layout,
@@ -151,3 +154,13 @@ def test_structures_from_narrow_integer_ids_equal_those_from_int64_ids(dtype, ne
         assert group_a[:2] == group_b[:2]
         for a, b in zip(group_a[2:], group_b[2:], strict=True):
             assert torch.equal(a, b)
+
+
+def test_score_tensors_are_padded_to_whole_16_float_blocks():
+    # regression: issue 13 (an unaligned block made a model's numbers depend on its place in the batch)
+    assert _aligned_sizes((32, 32, 32)) == (32, 32, 32)  # the paper's: already aligned
+    assert _aligned_sizes((33, 33, 33)) == (33, 33, 48)  # the last axis padded
+    assert _aligned_sizes((3, 5)) == (3, 16)
+    for sizes in [(33, 33, 33), (3, 5), (4, 5, 3), (2, 3, 2, 3)]:
+        assert math.prod(_aligned_sizes(sizes)) % 16 == 0
+        assert _plan(sizes, 2, None, torch.device("cpu")).sizes == _aligned_sizes(sizes)
