@@ -16,19 +16,20 @@ Guarantees
   always round-tripped through JSON, so a fresh result and a cached one are identical objects. Seeds
   are derived from the master seed and the *identity* of a cell (:func:`cell_seed`), never from
   execution order. Every call of ``fn`` runs with ``torch.set_num_threads(threads)`` (default 1)
-  and deterministic torch algorithms, so ``jobs=2`` gives bit-identical numbers to ``jobs=1`` (for
-  batched cells, as far as a cell's numbers do not depend on the rest of its batch: true of the paper's
-  32^3 score tensors, not bit for bit of unaligned ones, see :mod:`symile_min._batched_loss`). The same
-  command gives the same numbers either way: its chunks are the same.
+  and deterministic torch algorithms, so ``jobs=2`` gives bit-identical numbers to ``jobs=1`` (batched
+  cells too: a model's numbers do not depend on the rest of its batch, see
+  :mod:`symile_min._batched_loss`).
 * **Parallelism.** ``jobs > 1`` runs cells in separate processes (joblib / loky); ``fn`` must then
   be a module-level (picklable) function.
 * **Batching.** ``batch_fn(cells)`` computes several cells in one call (e.g. K models trained as one
   batched computation, :func:`symile_min.multi.train_many`) and must return ``[fn(cell) for cell in
   cells]``: the same numbers, whatever the batch holds. With ``batch_fn`` set, every cell to compute goes
   through it (alone or not), grouped by ``batch_key(cell)`` (cells with equal keys share a call; ``None``:
-  a call of its own) and each group split into ``jobs`` contiguous chunks, one call each, so ``--jobs``
-  parallelises a group. Cells are still cached one by one (written when their call finishes) under the
-  key of ``fn``, so batched and unbatched runs share the cache.
+  a call of its own) and each group split into ``jobs`` chunks, one call each, so ``--jobs`` parallelises
+  a group: contiguous chunks of equal size, or, with ``batch_cost(cell)`` (a cell's relative cost),
+  chunks of equal total cost (greedy: the costliest cells first, each to the cheapest chunk so far; a
+  chunk keeps its cells in their order). Cells are still cached one by one (written when their call
+  finishes) under the key of ``fn``, so batched and unbatched runs share the cache.
 
 Experiment scripts do not call this module directly: :mod:`experiments._runner` runs an experiment's
 cells through :func:`run_cells` with the options of :mod:`experiments._options`.
@@ -155,6 +156,7 @@ def run_cells(
     threads: int = 1,
     batch_fn: BatchFunction | None = None,
     batch_key: Callable[[dict], Any] | None = None,
+    batch_cost: Callable[[dict], float] | None = None,
 ) -> list[dict]:
     """Compute ``fn(cell)`` for every cell (cached, optionally parallel and batched); results in cell order.
 
@@ -182,6 +184,9 @@ def run_cells(
     batch_key : callable, optional
         ``batch_key(cell)``: cells with equal (hashable) keys are computed in the same ``batch_fn`` calls;
         default: all cells in one group.
+    batch_cost : callable, optional
+        ``batch_cost(cell)``: a positive relative cost; a group is then split into chunks of equal total
+        cost rather than equal size (module docstring). Default: equal sizes.
 
     Returns
     -------
@@ -192,8 +197,9 @@ def run_cells(
         raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
     if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    if batch_key is not None and batch_fn is None:
-        raise ValueError("batch_key needs batch_fn (the function that computes a group of cells)")
+    for name, given in (("batch_key", batch_key), ("batch_cost", batch_cost)):
+        if given is not None and batch_fn is None:
+            raise ValueError(f"{name} needs batch_fn (the function that computes a group of cells)")
     cells = list(cells)
     keys = [cell_key(cell, fn) for cell in cells]  # also validates every cell up front
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -219,7 +225,8 @@ def run_cells(
                 results[key] = result
                 bar.update(1)
         else:
-            for pairs in _execute_batches(fn, batch_fn, batch_key, todo, cache, jobs, threads):
+            batching = (batch_fn, batch_key, batch_cost)
+            for pairs in _execute_batches(fn, batching, todo, cache, jobs, threads):
                 results.update(pairs)
                 bar.update(len(pairs))
     return [results[key] for key in keys]
@@ -354,10 +361,35 @@ def _work_batch(
     return pairs
 
 
+def _chunks(members: list[str], parts: int, costs: list[float] | None) -> list[list[str]]:
+    """``members`` split into ``parts`` chunks: contiguous and of equal size, or of equal total ``costs``.
+
+    With costs: greedy longest-first (each member, costliest first, goes to the chunk of least total so
+    far; ties to the earlier chunk), every chunk keeping its members in their order.
+    """
+    if costs is None:
+        bounds = [round(i * len(members) / parts) for i in range(parts + 1)]
+        return [members[bounds[i] : bounds[i + 1]] for i in range(parts)]
+    totals, picked = [0.0] * parts, [[] for _ in range(parts)]
+    for i in sorted(range(len(members)), key=lambda i: -costs[i]):  # stable: equal costs in order
+        chunk = min(range(parts), key=lambda c: totals[c])
+        totals[chunk] += costs[i]
+        picked[chunk].append(i)
+    return [[members[i] for i in sorted(chunk)] for chunk in picked]
+
+
+def _cost(batch_cost: Callable[[dict], float], cell: dict) -> float:
+    cost = batch_cost(cell)
+    if isinstance(cost, bool) or not isinstance(cost, int | float | np.integer | np.floating):
+        raise TypeError(f"batch_cost must return a number, got {type(cost).__name__} for cell {cell!r}")
+    if not (math.isfinite(cost) and cost > 0):
+        raise ValueError(f"batch_cost must return a finite cost > 0, got {cost!r} for cell {cell!r}")
+    return float(cost)
+
+
 def _execute_batches(
     fn: CellFunction,
-    batch_fn: BatchFunction,
-    batch_key: Callable[[dict], Any] | None,
+    batching: tuple[BatchFunction, Callable[[dict], Any] | None, Callable[[dict], float] | None],
     todo: dict[str, dict],
     cache: Path | None,
     jobs: int,
@@ -365,15 +397,15 @@ def _execute_batches(
 ) -> Iterator[list[tuple[str, dict]]]:
     if not todo:
         return
+    batch_fn, batch_key, batch_cost = batching
     groups: dict[Any, list[str]] = {}
     for key, cell in todo.items():
         label = batch_key(cell) if batch_key is not None else 0
         groups.setdefault(("alone", key) if label is None else ("group", label), []).append(key)
-    chunks = []  # each group split into up to `jobs` contiguous, balanced chunks
+    chunks = []  # each group split into up to `jobs` balanced chunks
     for members in groups.values():
-        parts = min(jobs, len(members))
-        bounds = [round(i * len(members) / parts) for i in range(parts + 1)]
-        chunks += [members[bounds[i] : bounds[i + 1]] for i in range(parts)]
+        costs = None if batch_cost is None else [_cost(batch_cost, todo[k]) for k in members]
+        chunks += _chunks(members, min(jobs, len(members)), costs)
     tasks = [(chunk, [todo[k] for k in chunk]) for chunk in chunks]
     if jobs == 1 or len(tasks) == 1:
         for chunk, cells in tasks:

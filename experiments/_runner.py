@@ -69,6 +69,9 @@ class Experiment:
         every cell is then computed through it (see :func:`experiments._cells.run_cells`).
     batch_key : callable, optional
         ``batch_key(cell)``: cells with equal keys share ``batch`` calls (default: all together).
+    batch_cost : callable, optional
+        ``batch_cost(cell)``: a cell's relative cost; ``--jobs`` then splits a group into chunks of equal
+        total cost instead of equal size.
     reference_seconds : callable, optional
         ``reference_seconds(cfg) -> (seconds, label)``: the wall time of a reference implementation of the
         same run, printed next to ours with the ratio (None: nothing to compare with).
@@ -86,6 +89,7 @@ class Experiment:
     extra: Callable[[dict, dict, list[Check], Any], list] | None = None
     batch: Callable[[list[dict]], list[dict]] | None = None
     batch_key: Callable[[dict], Any] | None = None
+    batch_cost: Callable[[dict], float] | None = None
     reference_seconds: Callable[[dict], tuple[float, str] | None] | None = None
 
 
@@ -106,6 +110,7 @@ def run(experiment: Experiment, args: argparse.Namespace) -> dict:
         desc=experiment.name,
         batch_fn=experiment.batch,
         batch_key=experiment.batch_key,
+        batch_cost=experiment.batch_cost,
     )
     tables = experiment.tables(cfg, cells, results)
     checks = [Check(*c) for c in experiment.checks(cfg, tables)]

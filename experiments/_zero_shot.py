@@ -24,6 +24,7 @@ __all__ = [
     "METHOD_STYLES",
     "Task",
     "accuracy_table",
+    "batch_cost",
     "batch_key",
     "config_from_args",
     "plot_accuracy",
@@ -170,6 +171,19 @@ def batch_key(cell: dict) -> str:
     from experiments._cells import canonical_json
 
     return canonical_json({k: cell[k] for k in ("experiment", "train", "n_train", "n_val")})
+
+
+#: relative cost of training one model with each objective in a batched sweep (:func:`batch_cost`),
+#: measured per step of figure 3's batches (55 models per process): Symile's score tensor with its
+#: structures and drawn negatives about 0.44 ms per model, CLIP's three pair tables about 0.13 ms
+OBJECTIVE_COST = {"symile": 3.0, "clip": 1.0}
+
+
+def batch_cost(cell: dict) -> float:
+    """A cell's relative training cost (:data:`OBJECTIVE_COST` of its method): ``--jobs`` processes then
+    get chunks of equal cost, and finish together (equal numbers of cells left one process a Symile
+    model or five ahead)."""
+    return OBJECTIVE_COST.get(cell["method"], 1.0)
 
 
 def summarise_accuracy(acc) -> dict:

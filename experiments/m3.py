@@ -214,6 +214,7 @@ EXPERIMENT = _runner.Experiment(
     report=_report,
     batch=_batch,
     batch_key=_zero_shot.batch_key,
+    batch_cost=_zero_shot.batch_cost,
 )
 
 

@@ -276,6 +276,29 @@ def test_several_groups_with_two_jobs_compute_every_chunk_once(tmp_path):
 def test_batch_key_without_batch_fn_is_rejected():
     with pytest.raises(ValueError, match="batch_key needs batch_fn"):
         _cells.run_cells(_noisy_cell, _some_cells(1), batch_key=lambda c: 0)
+    with pytest.raises(ValueError, match="batch_cost needs batch_fn"):
+        _cells.run_cells(_noisy_cell, _some_cells(1), batch_cost=lambda c: 1.0)
+
+
+def test_chunks_of_equal_cost_keep_each_chunk_in_cell_order():
+    # regression: issue 13 (equal numbers of cells gave one --jobs process five more Symile models)
+    members = [f"c{i}" for i in range(10)]
+    costs = [3.0, 1.0] * 5  # e.g. Symile and CLIP cells alternating
+    chunks = _cells._chunks(members, 2, costs)
+    totals = [sum(costs[members.index(m)] for m in chunk) for chunk in chunks]
+    assert totals == [10.0, 10.0]
+    assert sorted(m for chunk in chunks for m in chunk) == sorted(members)
+    assert all(chunk == sorted(chunk, key=members.index) for chunk in chunks)
+    front = [3.0] * 5 + [1.0] * 5  # contiguous halves would cost 15 and 5
+    front_heavy = _cells._chunks(members, 2, front)
+    assert [sum(front[members.index(m)] for m in chunk) for chunk in front_heavy] == [10.0, 10.0]
+    assert _cells._chunks(members, 2, None) == [members[:5], members[5:]]  # no costs: contiguous halves
+
+
+@pytest.mark.parametrize("cost", [0.0, -1.0, float("nan"), "3", True])
+def test_a_bad_batch_cost_names_the_value(cost):
+    with pytest.raises((ValueError, TypeError), match="batch_cost must return"):
+        _cells.run_cells(_noisy_cell, _some_cells(2), batch_fn=_batched_cells, batch_cost=lambda c: cost)
 
 
 def test_a_batch_function_must_return_one_result_per_cell():
