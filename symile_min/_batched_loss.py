@@ -25,12 +25,12 @@ paper's XOR data) serves all M anchors instead of M tables of :math:`U \times N`
 from the value and pair counts of the batch alone. The backward pass of a whole step (normalisation,
 scores, log-sum-exps) is written out: one autograd node per step, no pass spent on autograd bookkeeping.
 
-Numerics: scores are float32 and shifted by the model's largest score before ``exp`` (``exp2`` on scores in
-bits where a model's block of the tensor is a whole number of 16-float vectors, which the padding below
-makes every block of the training loop); a row whose own column
-carries more than half of its sum is recomputed exactly without it (no cancellation, as in the grouped
-loss); a model whose sums fall below 1e-30 after the shift (scores spanning > 69 nats) is recomputed in
-float64.
+Numerics: scores are float32, kept in bits and shifted by the model's largest score before ``exp2`` (about
+2x faster than ``exp``; torch's exp2 can differ in the last bit between its vector and scalar code, and
+every model's block is a whole number of 16-float vectors, see below, so always vectorised); a row whose
+own column carries more than half of its sum is recomputed exactly without it (no cancellation, as in the
+grouped loss); a model whose sums fall below 1e-30 after the shift (scores spanning > 69 nats) is
+recomputed in float64.
 
 Batch independence: every operation is per model, and every model's block of the score tensor is a
 whole number of 16 floats (64 bytes): where the product of the U_m is not, the last modality's table is
@@ -278,16 +278,6 @@ def _buffer(work, name: str, shape, like: torch.Tensor) -> torch.Tensor:
     return buf
 
 
-def _in_bits(sizes) -> bool:
-    """Whether the score tensor is kept in bits (exp2, ~2x faster than exp) rather than nats.
-
-    Only when every model's block of the tensor is a whole number of 16-float vectors: torch's exp2 can
-    differ in the last bit between its vector and scalar code, and an aligned block is always vectorised,
-    so a model's numbers never depend on where its block sits in the batch.
-    """
-    return math.prod(sizes) % 16 == 0
-
-
 class _Plan(NamedTuple):
     """Index arithmetic of the score tensor that depends only on the sizes and the layout (built once)."""
 
@@ -415,8 +405,7 @@ def _factors(reps, scale, sizes, work=None):
         out = _buffer(work, f"factor{j}", (k_count, prev.shape[1], r.shape[1], r.shape[2]), r)
         torch.mul(prev[:, :, None, :], r[:, None, :, :], out=out)
         factors.append(out.view(k_count, -1, r.shape[2]))
-    unit = _LOG2E if _in_bits(sizes) else 1.0
-    last = reps[-1] * (scale * unit)[:, None, None]  # (K, U_{M-1}, d): T = factor @ last^T
+    last = reps[-1] * (scale * _LOG2E)[:, None, None]  # (K, U_{M-1}, d): T = factor @ last^T, in bits
     if last.shape[1] < sizes[-1]:  # padded values (see _aligned_sizes): zero rows
         last = torch.cat([last, last.new_zeros(k_count, sizes[-1] - last.shape[1], last.shape[2])], dim=1)
     return factors, last
@@ -426,10 +415,9 @@ def _reps_backward(saved, struct, reps, scale, factors, grad):
     """d loss / d scale and d loss / d reps, from d loss / d (factor, last)."""
     d_factor, d_last = _tensor_backward(saved, struct, grad)
     d_last = d_last[:, : reps[-1].shape[1]]  # without the padded values
-    unit = _LOG2E if _in_bits(struct.sizes) else 1.0
-    d_scale = (d_last * reps[-1]).sum(dim=(1, 2)) * unit
+    d_scale = (d_last * reps[-1]).sum(dim=(1, 2)) * _LOG2E
     d_reps = [None] * len(reps)
-    d_reps[-1] = d_last * (scale * unit)[:, None, None]
+    d_reps[-1] = d_last * (scale * _LOG2E)[:, None, None]
     k_count, d = scale.shape[0], reps[0].shape[2]
     for j in range(len(reps) - 2, 0, -1):  # factors[j] = factors[j - 1] (x) reps[j]
         g = d_factor.view(k_count, -1, reps[j].shape[1], d)  # (K, U_0...U_{j-1}, U_j, d)
@@ -464,15 +452,14 @@ def _tensor_forward(factor, last, struct: _Struct):
     k_count = factor.shape[0]
     sizes, m_count = struct.sizes, len(struct.sizes)
     n = struct.rows.shape[2]
-    bits = _in_bits(sizes)
-    unit = _LN2 if bits else 1.0  # nats per unit of T
+    unit = _LN2  # nats per unit of T (bits)
     T = _buffer(struct.work, "T", (k_count, factor.shape[1], last.shape[1]), factor)
     torch.bmm(factor, last.transpose(1, 2), out=T)  # (K, U_0...U_{M-2}, U_{M-1}) the scores s * MIP (bits)
     flat = T.view(k_count, -1)
     pos = flat.gather(1, struct.pos)  # (K, N) score of row i's positive tuple
     shift = flat.amax(dim=1)  # (K,) the model's largest score: exp(T - shift) <= 1
     flat.sub_(shift[:, None])
-    E = flat.exp2_() if bits else flat.exp_()  # (K, prod U), in place of T
+    E = flat.exp2_()  # (K, prod U), in place of T
     Z = [_reduce(E, sizes, m, struct.weights[m]) for m in range(m_count)]  # M x (K, U_m)
     Zr = torch.stack([Z[m].gather(1, struct.rows[:, m]) for m in range(m_count)], 1)  # (K, M, N)
     ep = torch.exp((pos - shift[:, None]) * unit)  # (K, N) (exp: this (K, N) block is not vector-aligned)
@@ -519,7 +506,7 @@ def _tensor_backward(saved, struct: _Struct, grad):
     factor, last, E, D, ep = (saved[k] for k in ("factor", "last", "E", "D", "ep"))
     k_count, m_count, n = D.shape
     sizes = struct.sizes
-    unit = _LN2 if _in_bits(sizes) else 1.0  # every term below is d loss / d T, T in units of `unit` nats
+    unit = _LN2  # every term below is d loss / d T, T in bits (units of ln 2 nats)
     c = (grad.to(D.dtype) * (unit / (m_count * n)))[:, None, None]  # (K, 1, 1) d loss / d lse
     inv = c / D  # (K, M, N) d loss / d Z at row i's anchor value (and minus that for its own column)
     dE = _buffer(struct.work, "dE", E.shape, E)  # (K, prod U)
