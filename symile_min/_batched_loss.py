@@ -236,7 +236,7 @@ def _clip_backward(state, grad):
 class _Struct(NamedTuple):
     """Where the rows of a batch sit in the score tensor (all (K, ...) integer or count tensors)."""
 
-    sizes: tuple[int, ...]  # U_m
+    sizes: tuple[int, ...]  # U_m, the last one padded (see _aligned_sizes)
     negatives: str
     rows: torch.Tensor  # (K, M, N) anchor value of row i for anchor m (int64)
     pos: torch.Tensor  # (K, N) flat tensor index of row i's positive tuple
@@ -457,7 +457,7 @@ def _tensor_forward(factor, last, struct: _Struct):
     torch.bmm(factor, last.transpose(1, 2), out=T)  # (K, U_0...U_{M-2}, U_{M-1}) the scores s * MIP (bits)
     flat = T.view(k_count, -1)
     pos = flat.gather(1, struct.pos)  # (K, N) score of row i's positive tuple
-    shift = flat.amax(dim=1)  # (K,) the model's largest score: exp(T - shift) <= 1
+    shift = flat.amax(dim=1)  # (K,) the model's largest score (>= 0 where padded): exp(T - shift) <= 1
     flat.sub_(shift[:, None])
     E = flat.exp2_()  # (K, prod U), in place of T
     Z = [_reduce(E, sizes, m, struct.weights[m]) for m in range(m_count)]  # M x (K, U_m)
