@@ -317,13 +317,12 @@ def _plan(sizes: tuple[int, ...], k_count: int, modalities, device) -> _Plan:
 
 
 def _aligned_sizes(sizes: tuple[int, ...]) -> tuple[int, ...]:
-    """``sizes`` with the last axis padded to a multiple of 16 unless the tensor already is a whole number
-    of 16 floats per model (module docstring: a block that is not starts off a 64-byte boundary in a batch,
-    and MKL's products then round by where the block sits). Padded values are zero representations that
-    no row takes and no count weighs."""
-    if math.prod(sizes) % 16 == 0:
-        return tuple(sizes)
-    return (*sizes[:-1], -(-sizes[-1] // 16) * 16)
+    """``sizes`` with the last axis padded to the fewest values that make the tensor a whole number of 16
+    floats per model (module docstring: a block that is not starts off a 64-byte boundary in a batch, and
+    MKL's products then round by where the block sits): a multiple of 16 / gcd(16, product of the others).
+    Padded values are zero representations that no row takes and no count weighs."""
+    step = 16 // math.gcd(16, math.prod(sizes[:-1]))
+    return (*sizes[:-1], -(-sizes[-1] // step) * step)
 
 
 def _symile_struct(ids, perms, plan: _Plan, negatives: str, *, work=None) -> _Struct:

@@ -58,7 +58,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._batched_loss import _INDEX, _batch_loss, _clip_struct, _draw_layout, _imax, _plan, _symile_struct
+from ._batched_loss import (
+    _INDEX,
+    _aligned_sizes,
+    _batch_loss,
+    _clip_struct,
+    _draw_layout,
+    _imax,
+    _plan,
+    _symile_struct,
+)
 from ._rows import row_labels as _candidate_labels
 from ._rows import unique_rows as _unique_rows
 from .config import TrainConfig
@@ -138,7 +147,8 @@ def train_many(datasets, configs) -> list[TrainResult]:
     for members in groups.values():
         first = prepared[members[0]]
         bs = first.config.batch_size
-        tensor_size = math.prod(bs if r else u for r, u in zip(first.rows, first.sizes, strict=True))
+        shape = tuple(bs if r else u for r, u in zip(first.rows, first.sizes, strict=True))
+        tensor_size = math.prod(_aligned_sizes(shape))  # the score tensor as padded
         per_batch = max(1, _MAX_BATCH_ELEMENTS // tensor_size)
         for start in range(0, len(members), per_batch):
             chunk = members[start : start + per_batch]
@@ -273,7 +283,8 @@ def _prepare(train_data, val_data, config: TrainConfig) -> _Item | None:
     else:
         rows = (True,) * len(sizes)
     step = min(bs, int(train_x[0].shape[0]))  # rows of a batch
-    if math.prod(step if r else u for r, u in zip(rows, sizes, strict=True)) > MAX_TENSOR_ELEMENTS:
+    tensor = _aligned_sizes(tuple(step if r else u for r, u in zip(rows, sizes, strict=True)))  # as padded
+    if math.prod(tensor) > MAX_TENSOR_ELEMENTS:
         return None
     dims = tuple(int(x.shape[1]) for x in train_x)
     private = ("seed", "progress", "method", "negatives")  # per model (one batch trains several objectives)

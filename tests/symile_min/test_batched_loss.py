@@ -161,6 +161,8 @@ def test_score_tensors_are_padded_to_whole_16_float_blocks():
     assert _aligned_sizes((32, 32, 32)) == (32, 32, 32)  # the paper's: already aligned
     assert _aligned_sizes((33, 33, 33)) == (33, 33, 48)  # the last axis padded
     assert _aligned_sizes((3, 5)) == (3, 16)
+    assert _aligned_sizes((4, 5, 3)) == (4, 5, 4)  # 20 x 4 = 80: the fewest padded values, not 16 of them
+    assert _aligned_sizes((1000, 33, 3)) == (1000, 33, 4)
     for sizes in [(33, 33, 33), (3, 5), (4, 5, 3), (2, 3, 2, 3)]:
         assert math.prod(_aligned_sizes(sizes)) % 16 == 0
         assert _plan(sizes, 2, None, torch.device("cpu")).sizes == _aligned_sizes(sizes)
