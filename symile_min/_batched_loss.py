@@ -34,8 +34,8 @@ recomputed in float64.
 
 Batch independence: every operation is per model, and every model's block of the score tensor is a
 whole number of 16 floats (64 bytes): where the product of the U_m is not, the last modality's table is
-padded with zero representations to a multiple of 16 values (:func:`_aligned_sizes`; no row takes them and
-no count weighs them, so the losses and gradients are unchanged). MKL's matrix products follow the
+padded with the fewest zero representations that make it one (:func:`_aligned_sizes`; no row takes them
+and no count weighs them, so the losses and gradients are unchanged). MKL's matrix products follow the
 operands' memory alignment, so without the padding a model's last bits moved with its place in the batch
 (33^3 scores, 32 values and a missing-value placeholder as in ``symile-lab missing``: weights apart after
 two epochs, two best-validation epochs of that figure moved). With it a model's numbers do not depend on
