@@ -32,6 +32,13 @@ def _counting_cell(cell):
     return {"square": cell["i"] ** 2}
 
 
+def _gc_threshold_cell(cell):
+    """The collector's first-generation threshold while the cell runs."""
+    import gc
+
+    return {"threshold": gc.get_threshold()[0]}
+
+
 def _calls(log):
     return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
 
@@ -304,3 +311,16 @@ def test_a_bad_batch_cost_names_the_value(cost):
 def test_a_batch_function_must_return_one_result_per_cell():
     with pytest.raises(TypeError, match="one result per cell"):
         _cells.run_cells(_noisy_cell, _some_cells(2), batch_fn=lambda cells: [{}])
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batched"])
+def test_cells_run_with_rare_garbage_collections_and_the_threshold_is_restored(batched):
+    # regression: issue 13 (a cell's imports walked by the collector hundreds of times)
+    import gc
+
+    before = gc.get_threshold()
+    cells = _some_cells(2)
+    batch = (lambda cs: [_gc_threshold_cell(c) for c in cs]) if batched else None
+    results = _cells.run_cells(_gc_threshold_cell, cells, batch_fn=batch)
+    assert [r["threshold"] for r in results] == [_cells._GC_THRESHOLD] * 2
+    assert gc.get_threshold() == before

@@ -245,3 +245,21 @@ def test_a_models_numbers_do_not_depend_on_the_batch_it_is_in_with_padded_score_
         assert together[k].history.equals(alone.history)
         pairs = zip(together[k].model.parameters(), alone.model.parameters(), strict=True)
         assert all(torch.equal(x, y) for x, y in pairs)
+
+
+def test_the_evaluation_scores_each_distinct_query_once_and_maps_every_row_back():
+    # regression: issue 13. zero_shot_accuracy_many scores the distinct combinations of the observed
+    # modalities' rows (first row of each) and reads every row's prediction through its combination
+    from symile_min.multi import _distinct_queries
+
+    rng = np.random.default_rng(4)
+    xs = [torch.from_numpy(rng.integers(0, 2, (400, 3)).astype(np.float32)) for _ in range(2)]
+    xs.append(torch.from_numpy(rng.normal(size=(400, 2)).astype(np.float32)))  # continuous: all distinct
+    xs[2][:50] = xs[2][50:100]  # ... but for 50 repeated rows
+    for target in range(3):
+        first, combo = _distinct_queries(xs, target)
+        observed = torch.cat([x for m, x in enumerate(xs) if m != target], dim=1)
+        expected = torch.unique(observed, dim=0).shape[0]
+        assert first.shape == (expected,) and combo.shape == (400,)
+        assert torch.equal(observed[first][combo], observed)  # every row is its combination's first row
+        assert bool((first[combo] <= torch.arange(400)).all())  # the first row of each combination
