@@ -201,7 +201,7 @@ def zero_shot_accuracy_many(models, data, *, target: int, candidates=None) -> li
         (cand_x,) = to_tensor_list([candidates], name="candidates", min_modalities=1)
     labels = _candidate_labels(xs[target], cand_x)  # (N,)
     first, combo = _distinct_queries(xs, target)  # (Q,) a row of each distinct query, (N,) each row's query
-    observed = [x.index_select(0, first) for m, x in enumerate(xs) if m != target]  # (Q, d_m) each
+    observed = {m: x.index_select(0, first) for m, x in enumerate(xs) if m != target}  # m -> (Q, d_m)
     for (_, method), members in groups.items():
         group = [models[k] for k in members]
         if len(xs) != len(group[0].encoders):
@@ -215,10 +215,8 @@ def zero_shot_accuracy_many(models, data, *, target: int, candidates=None) -> li
             named = [dict(g.named_parameters()) for g in group]
             params = {n: torch.stack([p[n] for p in named]) for n in _names(group[0])}
             k_count = len(group)
-            others = [m for m in range(len(xs)) if m != target]
             queries = [  # (K, Q, d) per observed modality, each distinct query once (a score is per row)
-                _encode_stacked(group[0], params, m, x.expand(k_count, -1, -1))
-                for m, x in zip(others, observed, strict=True)
+                _encode_stacked(group[0], params, m, x.expand(k_count, -1, -1)) for m, x in observed.items()
             ]
             cand = _encode_stacked(group[0], params, target, cand_x.expand(k_count, -1, -1))  # (K, C, d)
             if method == "symile":
@@ -238,17 +236,7 @@ def zero_shot_accuracy_many(models, data, *, target: int, candidates=None) -> li
 def _distinct_queries(xs, target: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The distinct combinations of the observed (non-``target``) modalities' rows: ``(first, combo)``, the
     (Q,) index of each combination's first row and the (N,) combination of every row."""
-    code, span = None, 1
-    for m, x in enumerate(xs):
-        if m == target:
-            continue
-        _, ids = _unique_rows(x)  # (N,) the row's value among the modality's distinct rows
-        size = int(ids.max()) + 1
-        if code is not None and span * size >= 2**62:  # keep the mixed-radix code in int64
-            _, code = torch.unique(code, return_inverse=True)
-            span = int(code.max()) + 1
-        code, span = (ids, size) if code is None else (code * size + ids, span * size)
-    _, combo = torch.unique(code, return_inverse=True)  # (N,) dense combination ids
+    _, combo = _unique_rows(torch.cat([x for m, x in enumerate(xs) if m != target], dim=1))  # (N,)
     n = combo.shape[0]
     first = torch.full((int(combo.max()) + 1,), n, dtype=torch.long, device=combo.device)
     first.scatter_reduce_(0, combo, torch.arange(n, device=combo.device), reduce="amin")  # (Q,)
