@@ -83,12 +83,19 @@ def save_figure(fig, out: str | os.PathLike, stem: str, *, close: bool = False) 
     """
     out = Path(out)
     paths = []
-    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None})):
-        target = out / f"{stem}.{ext}"
-        atomic_write(
-            target, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
-        )
-        paths.append(target)
+    engine = fig.get_layout_engine()
+    try:
+        for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None})):
+            target = out / f"{stem}.{ext}"
+            atomic_write(
+                target, lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=150, metadata=meta)
+            )
+            paths.append(target)
+            # the layout engine (constrained layout) placed the axes while drawing the PNG: the PDF keeps
+            # those positions instead of laying the figure out again (a third of a figure's saving time)
+            fig.set_layout_engine("none")
+    finally:
+        fig.set_layout_engine(engine)
     if close:
         import matplotlib.pyplot as plt
 
