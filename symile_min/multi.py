@@ -236,9 +236,10 @@ def zero_shot_accuracy_many(models, data, *, target: int, candidates=None) -> li
 def _distinct_queries(xs, target: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The distinct combinations of the observed (non-``target``) modalities' rows: ``(first, combo)``, the
     (Q,) index of each combination's first row and the (N,) combination of every row."""
-    _, combo = _unique_rows(torch.cat([x for m, x in enumerate(xs) if m != target], dim=1))  # (N,)
+    observed = torch.cat([x for m, x in enumerate(xs) if m != target], dim=1)  # (N, sum of the d_m)
+    combos, combo = _unique_rows(observed)  # (Q, sum of the d_m) distinct combinations, (N,) each row's
     n = combo.shape[0]
-    first = torch.full((int(combo.max()) + 1,), n, dtype=torch.long, device=combo.device)
+    first = torch.full((combos.shape[0],), n, dtype=torch.long, device=combo.device)
     first.scatter_reduce_(0, combo, torch.arange(n, device=combo.device), reduce="amin")  # (Q,)
     return first, combo
 
